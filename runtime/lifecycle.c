@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lifecycle.c: the session state machine, the probe brackets and the
+ * counters of a sonde module.
+ *
+ * The session state is one atomic read by every probe hit.  Whether a
+ * probe is running on a CPU is that CPU's context busy flag; the number
+ * of probes running is the number of busy flags, and stopping waits for
+ * it to reach zero.  Probes set busy, then (after a full barrier) check
+ * the state; the stopper sets the state, then (after a full barrier)
+ * checks the busy flags; so either the probe sees "stopping" and backs
+ * out, or the stopper sees it busy and waits.  Keeping the count per CPU
+ * spares every hit a write to a cache line shared by all CPUs.
+ *
+ * Start and stop run on an ordered workqueue, so the loader's writes to
+ * ctl return at once and it can drain output while begin and end probes
+ * print; the order of the queue makes a stop wait for a pending start.
+ *
+ * Guarantees: begin probes run before any ordinary probe; no ordinary
+ * probe runs once end probes start; buffers are freed only after every
+ * probe returned.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/cpumask.h>
+#include <linux/workqueue.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/irqflags.h>
+#include "lifecycle.h"
+
+#define STOP_WAIT_MS 10000     /* longest wait for running probes at stop */
+
+static unsigned int sonde_bufsize = 1;
+module_param(sonde_bufsize, uint, 0444);
+MODULE_PARM_DESC(sonde_bufsize, "output buffer size, MB for all CPUs");
+
+static unsigned int sonde_bufsize_kb;
+module_param(sonde_bufsize_kb, uint, 0444);
+MODULE_PARM_DESC(sonde_bufsize_kb, "output buffer size in KB (overrides sonde_bufsize)");
+
+static int sonde_target;
+module_param(sonde_target, int, 0444);
+MODULE_PARM_DESC(sonde_target, "target process id");
+
+unsigned long sonde_maxaction = 100000;
+module_param(sonde_maxaction, ulong, 0444);
+MODULE_PARM_DESC(sonde_maxaction, "work units one probe invocation may use");
+
+static unsigned int sonde_maxerrors;
+module_param(sonde_maxerrors, uint, 0444);
+MODULE_PARM_DESC(sonde_maxerrors, "errors tolerated before the session ends");
+
+MODULE_LICENSE("GPL");
+
+/* Counts kept per CPU by probes, summed at the end. */
+struct counters {
+	unsigned long hits;       /* invocations that ran */
+	unsigned long skipped;    /* hits while this CPU was busy */
+	unsigned long overtime;   /* invocations stopped by sonde_tick */
+	unsigned long warnings;
+};
+
+static DEFINE_PER_CPU(struct sonde_ctx, contexts);
+static DEFINE_PER_CPU(struct counters, counters);
+static atomic_long_t errors;
+
+static const struct sonde_script *script;
+static atomic_t state = ATOMIC_INIT(SONDE_STARTING);
+static bool start_requested;   /* under the ordering of ctl writes */
+static bool began;             /* begin probes ran: end probes must too */
+static bool registered;        /* probes are registered */
+static struct workqueue_struct *session_wq;
+
+/* ---------------------------------------------------------------- probes */
+
+bool sonde_probe_enter_in(struct sonde_ctx **ctxp, const char *probe,
+			  enum sonde_state want)
+{
+	struct sonde_ctx *c;
+	unsigned long flags;
+
+	if (atomic_read(&state) != want)
+		return false;            /* starting or stopping: quietly */
+	local_irq_save(flags);
+	c = this_cpu_ptr(&contexts);
+	if (c->busy) {
+		this_cpu_inc(counters.skipped);
+		goto quit;
+	}
+	WRITE_ONCE(c->busy, 1);
+	smp_mb();                        /* busy before state: see top */
+	if (atomic_read(&state) != want) {
+		WRITE_ONCE(c->busy, 0);
+		goto quit;
+	}
+	c->irqflags = flags;
+	c->actions = 0;
+	c->aborted = false;
+	c->probe = probe;
+	c->stage.len = 0;
+	this_cpu_inc(counters.hits);
+	*ctxp = c;
+	return true;
+quit:
+	local_irq_restore(flags);
+	return false;
+}
+
+bool sonde_probe_enter(struct sonde_ctx **ctxp, const char *probe)
+{
+	return sonde_probe_enter_in(ctxp, probe, SONDE_RUNNING);
+}
+
+void sonde_probe_exit(struct sonde_ctx *c)
+{
+	unsigned long flags = c->irqflags;
+
+	sonde_stage_commit(&c->stage, SONDE_FRAME_OUTPUT);
+	smp_store_release(&c->busy, 0);  /* all our writes before "idle" */
+	local_irq_restore(flags);
+}
+
+void sonde_printf(struct sonde_ctx *c, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	sonde_stage_vprintf(&c->stage, fmt, args);
+	va_end(args);
+}
+
+/* Send "probe NAME: message" as one frame of the given type, after the
+ * output the invocation staged so far. */
+static void report(struct sonde_ctx *c, unsigned int type, const char *fmt,
+		   va_list args)
+{
+	sonde_stage_commit(&c->stage, SONDE_FRAME_OUTPUT);
+	sonde_printf(c, "probe %s: ", c->probe ? c->probe : "?");
+	sonde_stage_vprintf(&c->stage, fmt, args);
+	sonde_stage_commit(&c->stage, type);
+}
+
+void sonde_error(struct sonde_ctx *c, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	report(c, SONDE_FRAME_ERROR, fmt, args);
+	va_end(args);
+	c->aborted = true;
+	if (atomic_long_inc_return(&errors) > sonde_maxerrors)
+		sonde_request_exit();
+}
+
+void sonde_warn(struct sonde_ctx *c, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	report(c, SONDE_FRAME_WARNING, fmt, args);
+	va_end(args);
+	this_cpu_inc(counters.warnings);
+}
+
+bool sonde_overtime(struct sonde_ctx *c)
+{
+	this_cpu_inc(counters.overtime);
+	sonde_error(c, "more than %lu actions (overtime)", sonde_maxaction);
+	return false;
+}
+
+void sonde_request_exit(void)
+{
+	sonde_ctl_flag(SONDE_CTL_EXIT);
+}
+
+int sonde_target_pid(void)
+{
+	return sonde_target;
+}
+
+/* ---------------------------------------------------------------- stop */
+
+/* Wait up to ms milliseconds until no CPU runs a probe. */
+static bool wait_idle(unsigned int ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		while (smp_load_acquire(&per_cpu_ptr(&contexts, cpu)->busy)) {
+			if (time_after(jiffies, deadline))
+				return false;
+			usleep_range(100, 1000);
+		}
+	}
+	return true;
+}
+
+static void unregister_once(void)
+{
+	if (registered && script->unregister_probes)
+		script->unregister_probes();
+	registered = false;
+}
+
+static void post_stats(void)
+{
+	struct counters sum = { 0 };
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct counters *c = per_cpu_ptr(&counters, cpu);
+
+		sum.hits += c->hits;
+		sum.skipped += c->skipped;
+		sum.overtime += c->overtime;
+		sum.warnings += c->warnings;
+	}
+	sonde_ctl_post("stats hits=%lu dropped=%lu errors=%ld warnings=%lu skipped=%lu overtime=%lu\n",
+		       sum.hits, sonde_transport_dropped(),
+		       atomic_long_read(&errors), sum.warnings, sum.skipped,
+		       sum.overtime);
+}
+
+/* The stop sequence; see the top of lifecycle.h. */
+static void stop_session(void)
+{
+	int old = atomic_xchg(&state, SONDE_STOPPING);
+
+	if (old == SONDE_STOPPED || old == SONDE_STOPPING) {
+		atomic_set(&state, old);
+		return;
+	}
+	smp_mb();                        /* state before busy: see top */
+	unregister_once();
+	if (!wait_idle(STOP_WAIT_MS))
+		sonde_ctl_post("warning probes still running after %u ms\n",
+			       STOP_WAIT_MS);
+	if (began && script->end)
+		script->end();
+	atomic_set(&state, SONDE_STOPPED);
+	post_stats();
+	sonde_transport_finish();
+	sonde_ctl_post("stopped\n");
+}
+
+static void stop_work_fn(struct work_struct *w)
+{
+	stop_session();
+}
+
+static void start_work_fn(struct work_struct *w)
+{
+	if (atomic_read(&state) != SONDE_STARTING)
+		return;
+	began = true;
+	if (script->begin)
+		script->begin();
+	atomic_cmpxchg(&state, SONDE_STARTING, SONDE_RUNNING);
+	sonde_ctl_post("running\n");
+}
+
+static DECLARE_WORK(start_work, start_work_fn);
+static DECLARE_WORK(stop_work, stop_work_fn);
+
+/* ctl commands, in the writer's process context. */
+static int on_command(const char *cmd)
+{
+	if (!strcmp(cmd, "start")) {
+		if (start_requested)
+			return -EALREADY;
+		start_requested = true;
+		queue_work(session_wq, &start_work);
+		return 0;
+	}
+	if (!strcmp(cmd, "stop")) {
+		queue_work(session_wq, &stop_work);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static void contexts_free(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sonde_stage_free(&per_cpu_ptr(&contexts, cpu)->stage);
+}
+
+static int contexts_alloc(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (sonde_stage_alloc(&per_cpu_ptr(&contexts, cpu)->stage, cpu))
+			return -ENOMEM;
+	return 0;
+}
+
+static unsigned long buffer_bytes(void)
+{
+	if (sonde_bufsize_kb)
+		return (unsigned long)sonde_bufsize_kb << 10;
+	return (unsigned long)max(sonde_bufsize, 1u) << 20;
+}
+
+/* Allocate everything probes touch; undone by teardown(). */
+static int setup(void)
+{
+	int ret;
+
+	session_wq = alloc_ordered_workqueue("sonde_%s", 0, KBUILD_MODNAME);
+	if (!session_wq)
+		return -ENOMEM;
+	ret = contexts_alloc();
+	if (!ret)
+		ret = sonde_transport_init(KBUILD_MODNAME, buffer_bytes(),
+					   on_command);
+	return ret;
+}
+
+static void teardown(void)
+{
+	if (session_wq)
+		destroy_workqueue(session_wq);
+	contexts_free();
+}
+
+int sonde_session_init(const struct sonde_script *s)
+{
+	int ret;
+
+	script = s;
+	ret = setup();
+	if (ret) {
+		atomic_set(&state, SONDE_ERROR);
+		teardown();
+		pr_err("%s: cannot set up the session: %d\n", KBUILD_MODNAME, ret);
+		return ret;
+	}
+	ret = s->register_probes ? s->register_probes() : 0;
+	if (ret) {
+		atomic_set(&state, SONDE_ERROR);
+		sonde_transport_exit();
+		teardown();
+		return ret;
+	}
+	registered = true;
+	return 0;
+}
+
+void sonde_session_exit(void)
+{
+	queue_work(session_wq, &stop_work);
+	flush_workqueue(session_wq);
+	/* A probe stuck past the stop wait still owns its buffers. */
+	while (!wait_idle(STOP_WAIT_MS))
+		pr_warn("%s: waiting for running probes\n", KBUILD_MODNAME);
+	sonde_transport_exit();
+	teardown();
+}

@@ -1,0 +1,46 @@
+/*
+ * parse.h - the interface of pass 1: from source text to an AST.
+ *
+ * Pass 1 is three layers, each pulling tokens from the one below:
+ *   lexer.l       bytes -> raw tokens (comments dropped, strings decoded)
+ *   preprocess.c  raw tokens -> tokens: %( %? %: %) conditionals,
+ *                 @define macros and their expansion, $1/@1/$#/@#
+ *   parse.y       tokens -> AST (ast.h), with error recovery
+ * and unparse.c prints an AST back as canonical script text (-p1).
+ */
+#ifndef SONDE_PARSE_H
+#define SONDE_PARSE_H
+
+#include "sonde.h"
+
+/* ------------------------------------------------------------ lexer.l */
+
+typedef struct Lexer Lexer;
+Lexer *lex_open(Session *s, uint16_t file);
+/* Next raw token; errors are reported and returned as TOK_ERROR. */
+Token lex_next(Lexer *lx);
+void lex_close(Lexer *lx);
+
+/* --------------------------------------------------------- preprocess.c */
+
+/*
+ * Macros defined with @define in tapset macro files are visible to every
+ * script; pp_add_library_macros() registers the definitions of one such
+ * file before scripts are parsed.
+ */
+typedef struct Preproc Preproc;
+Preproc *pp_open(Session *s, uint16_t file);
+Token pp_next(Preproc *pp);
+void pp_close(Preproc *pp);
+void pp_add_library_macros(Session *s, uint16_t file);
+
+/* --------------------------------------------------- parse.y, unparse.c */
+
+struct AstFile;
+/* Parses one registered file; NULL only on unrecoverable failure.  Parse
+   errors are reported and counted in s->nerrors; the returned tree holds
+   whatever parsed cleanly. */
+struct AstFile *parse_file(Session *s, uint16_t file);
+void unparse_file(const struct AstFile *f, FILE *out);
+
+#endif

@@ -1,0 +1,1458 @@
+/*
+ * parse.y - the grammar: tokens from the preprocessor to an AST.
+ *
+ * Input: the token stream of pp_next() for one registered file.
+ * Output: an AstFile (ast.h) in the session arena, holding every
+ * declaration that parsed; syntax errors are reported as
+ *   file:line:col: parse error: expected X, saw Y
+ * and counted in the session.
+ *
+ * The yylex adapter below turns token spellings into grammar tokens and
+ * knows one piece of context the grammar cannot express: between `probe`
+ * and the body, names are probe point components, where keywords are
+ * plain names and wildcards glue to neighbouring names when no blank
+ * separates them (`sys*_read`, `**`).  It tracks that by itself, from
+ * `probe` at brace depth 0 to the `{` that opens the body.
+ *
+ * Statements need no separator, so an expression that could continue
+ * (`x = a` then `-b`, `(`, `[`, `++`) is extended greedily, as in
+ * SystemTap.  Those choices are made by precedence: the rules marked
+ * %prec LOW end a construct only when nothing can extend it, the same
+ * resolution for the dangling else, the optional `;` after a simple
+ * statement, and `return` with or without a value.  The grammar has no
+ * other conflicts.
+ *
+ * Recovery: `error` at statement and at declaration level; bison's rule
+ * of three shifted tokens before the next report keeps one mistake from
+ * producing a cascade.  Lists are built from cells in a scratch area
+ * that is reset after each top-level declaration, so a half-built list
+ * abandoned by recovery costs nothing.
+ */
+%define api.pure full
+%define api.prefix {sonde_yy}
+%define api.token.prefix {T_}
+%define api.location.type {Loc}
+%define parse.error custom
+%define parse.lac full
+%locations
+%parse-param {Parser *p}
+%lex-param {Parser *p}
+
+%code requires {
+#include "ast.h"
+#include "parse.h"
+
+typedef struct Parser Parser;
+
+/* A list under construction: cells in the parser's scratch area. */
+typedef struct Cell {
+	void *item;
+	struct Cell *next;
+} Cell;
+typedef struct List {
+	Cell *head, *tail;
+	uint32_t n;
+} List;
+
+#define YYLLOC_DEFAULT(cur, rhs, n) \
+	((cur) = (n) ? YYRHSLOC(rhs, 1) : YYRHSLOC(rhs, 0))
+}
+
+%code provides {
+/* Scratch memory for list cells, reused after each declaration. */
+typedef struct ScratchBlock {
+	struct ScratchBlock *next;
+	size_t used;
+	char data[];
+} ScratchBlock;
+
+struct Parser {
+	Session *s;
+	Preproc *pp;
+	uint16_t file;
+
+	/* Token source: one-token pushback, the token being looked at. */
+	Token pend[2];
+	int npend;
+	Token cur;
+	Loc cur_end;		/* end of `cur` for the underline width */
+	int cur_width;
+
+	/* Probe point context, see the file comment. */
+	bool in_points;
+	int braces;		/* brace depth outside probe points */
+	int parens;		/* paren depth inside probe points */
+	bool after_arrow;	/* `->` was the last token: names only */
+	int inject;		/* '}' still to hand out before `cur` */
+	Loc last_error;		/* where the last syntax error was reported */
+
+	/* Building. */
+	ScratchBlock *scratch_first, *scratch_cur;
+	Decl **decls;
+	size_t ndecls, decls_cap;
+	bool in_function;
+};
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+
+static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p);
+static void yyerror(Loc *loc, Parser *p, const char *msg);
+static void list_reset(Parser *p);
+static List list_one(Parser *p, void *item);
+static List list_add(Parser *p, List l, void *item);
+static void **list_array(Parser *p, List l);
+
+static void emit_decl(Parser *p, Decl *d);
+static void error_at(Parser *p, Loc loc, int width, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static Expr *num(Parser *p, Loc loc, int64_t v);
+static Expr *str(Parser *p, Token t);
+static Expr *ident(Parser *p, Token t);
+static Expr *sym(Parser *p, ExprKind kind, Token t, List args);
+static Expr *unary(Parser *p, ExprKind kind, Op op, Loc loc, Expr *a);
+static Expr *binary(Parser *p, ExprKind kind, Op op, Loc loc, Expr *a,
+		    Expr *b);
+static Expr *ternary(Parser *p, Loc loc, Expr *c, Expr *a, Expr *b);
+static Expr *in_expr(Parser *p, Loc loc, List keys, Expr *array);
+static Expr *target(Parser *p, Token t);
+static Expr *at_call(Parser *p, Token t, List args);
+static Expr *add_field(Parser *p, Expr *chain, Token name);
+static Expr *add_index(Parser *p, Expr *chain, Loc loc, Expr *index);
+static Expr *add_suffix(Parser *p, Expr *chain, Token t);
+static Op assign_op(const char *spelling);
+
+static Stmt *block(Parser *p, Loc loc, List stmts);
+static Stmt *simple(Parser *p, StmtKind kind, Loc loc, Expr *e);
+static Stmt *if_stmt(Parser *p, Loc loc, Expr *c, Stmt *a, Stmt *b);
+static Stmt *loop(Parser *p, StmtKind kind, Loc loc, Expr *init,
+		  Expr *cond, Expr *incr, Stmt *body);
+static Stmt *foreach(Parser *p, Loc loc, Expr *value, List keys,
+		     Expr *array, Expr *limit, Stmt *body);
+static Stmt *try_stmt(Parser *p, Loc loc, Stmt *body, Expr *var,
+		      Stmt *handler);
+static Expr *sort_mark(Parser *p, Expr *var, Token mark);
+static Expr *sort_agg(Parser *p, Expr *array, Token agg);
+
+static Decl *global_var(Parser *p, Token name, Expr *init);
+static Decl *global_array(Parser *p, Token name, Token size, bool wrap);
+static void emit_globals(Parser *p, List vars, bool private_);
+static AstType type_of(Parser *p, Token t);
+static Param *param(Parser *p, Token name, AstType type);
+static Decl *function(Parser *p, Token name, AstType type, List params);
+static Decl *probe(Parser *p, Loc loc, List points, Stmt *body);
+static Decl *alias(Parser *p, Loc loc, ProbePoint *name, bool epilogue,
+		   List points, Stmt *body);
+static Decl *embedded(Parser *p, Token t);
+static PPComp *component(Parser *p, Token name, Expr *arg);
+static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond);
+}
+
+%union {
+	Token tok;
+	Expr *e;
+	Stmt *st;
+	Decl *d;
+	ProbePoint *pp;
+	List list;
+	int flags;
+	int64_t num;
+	AstType type;
+}
+
+/* Names in quotes are what error messages call the tokens. */
+%token END 0 "end of input"
+%token <tok> IDENT "an identifier"
+%token <tok> NUMBER "a number"
+%token <tok> STRING "a string"
+%token <tok> DOLLAR "a target variable"
+%token <tok> EMBEDDED "embedded C"
+%token <tok> PPNAME "a probe point"
+%token <tok> AT_CAST "'@cast'"
+%token <tok> AT_VAR "'@var'"
+%token <tok> AT_OP "an @-operator"
+%token <tok> DSUFFIX "'$'"
+%token <tok> BADTOK "a token"
+%token <tok> PROBE "'probe'" GLOBAL "'global'" FUNCTION "'function'"
+%token <tok> PRIVATE "'private'"
+%token <tok> IF "'if'" ELSE "'else'" WHILE "'while'" FOR "'for'"
+%token <tok> FOREACH "'foreach'" IN "'in'" LIMIT "'limit'"
+%token <tok> BREAK "'break'" CONTINUE "'continue'" NEXT "'next'"
+%token <tok> RETURN "'return'" DELETE "'delete'" TRY "'try'"
+%token <tok> CATCH "'catch'"
+%token <tok> '{' '}' '(' ')' '[' ']' ';' ',' ':' '=' '?' '.'
+%token <tok> '+' '-' '*' '/' '%' '&' '|' '^' '<' '>' '!' '~'
+%token <tok> OROR "'||'" ANDAND "'&&'"
+%token <tok> EQ "'=='" NE "'!='" LE "'<='" GE "'>='"
+%token <tok> MATCH "'=~'" NOMATCH "'!~'" SHL "'<<'" SHR "'>>'"
+%token <tok> INC "'++'" DEC "'--'" ARROW "'->'"
+%token <tok> ASSIGNOP "an assignment operator"
+%token <tok> ALIAS_ADD "'+='"
+
+/* See the file comment: LOW marks rules that end a construct early. */
+%precedence LOW
+%precedence ';' ELSE IDENT NUMBER STRING DOLLAR EMBEDDED AT_CAST AT_VAR
+%precedence AT_OP '(' '[' '!' '~' INC DEC
+%left OROR
+%left ANDAND
+%precedence IN
+%left '|'
+%left '^'
+%left '&'
+%left EQ NE '<' LE '>' GE MATCH NOMATCH
+%left SHL SHR
+%left '+' '-' '.'
+%left '*' '/' '%'
+
+%type <e> expr ternary bexpr unary postfix primary tchain opt_expr
+%type <e> slice_arg arrayref literal fe_var fe_array opt_limit opt_cond
+%type <e> global_init
+%type <st> stmt simple block
+%type <d> global_var func_head
+%type <pp> point
+%type <list> stmts args opt_args slice_args fe_keys globals
+%type <list> params opt_params points comps
+%type <flags> marks
+%type <num> opt_priority
+%type <type> opt_type
+
+%start file
+
+%%
+
+file:
+	  %empty
+	| file decl		{ list_reset(p); }
+	;
+
+decl:
+	  GLOBAL globals opt_semi		{ emit_globals(p, $2, false); }
+	| PRIVATE GLOBAL globals opt_semi	{ emit_globals(p, $3, true); }
+	| PRIVATE globals opt_semi		{ emit_globals(p, $2, true); }
+	| func_head block	{ $1->func.body = $2; emit_decl(p, $1); }
+	| func_head EMBEDDED	{ $1->flags |= DF_EMBEDDED;
+				  $1->func.code = $2.text;
+				  $1->pragmas = ast_pragmas($2.text);
+				  emit_decl(p, $1); }
+	| PROBE points block	{ emit_decl(p, probe(p, @1, $2, $3)); }
+	| PROBE point '=' points block
+				{ emit_decl(p, alias(p, @1, $2, false, $4, $5)); }
+	| PROBE point '=' points block ',' block
+				{ Decl *d = alias(p, @1, $2, false, $4, $5);
+				  d->probe.epilogue = $7;
+				  emit_decl(p, d); }
+	| PROBE point ALIAS_ADD points block
+				{ emit_decl(p, alias(p, @1, $2, true, $4, $5)); }
+	| EMBEDDED		{ emit_decl(p, embedded(p, $1)); }
+	| error			{ p->in_function = false; }
+	;
+
+opt_semi:
+	  %empty
+	| ';'
+	;
+
+/* ------------------------------------------------------------ globals */
+
+globals:
+	  global_var			{ $$ = list_one(p, $1); }
+	| globals ',' global_var	{ $$ = list_add(p, $1, $3); }
+	;
+
+global_var:
+	  IDENT global_init		{ $$ = global_var(p, $1, $2); }
+	| IDENT '%'			{ $$ = global_array(p, $1, $2, true);
+					  $$->global.size = 0; }
+	| IDENT '[' NUMBER ']'		{ $$ = global_array(p, $1, $3, false); }
+	| IDENT '%' '[' NUMBER ']'	{ $$ = global_array(p, $1, $4, true); }
+	| IDENT '[' NUMBER ']' '%'	{ $$ = global_array(p, $1, $3, true); }
+	;
+
+global_init:
+	  %empty		{ $$ = NULL; }
+	| '=' literal		{ $$ = $2; }
+	;
+
+literal:
+	  NUMBER		{ $$ = num(p, @1, $1.num); }
+	| '-' NUMBER		{ $$ = num(p, @1, (int64_t)-(uint64_t)$2.num); }
+	| STRING		{ $$ = str(p, $1); }
+	;
+
+/* ---------------------------------------------------------- functions */
+
+func_head:
+	  FUNCTION IDENT opt_type '(' opt_params ')' opt_priority
+				{ $$ = function(p, $2, $3, $5);
+				  $$->func.priority = $7; }
+	| PRIVATE FUNCTION IDENT opt_type '(' opt_params ')' opt_priority
+				{ $$ = function(p, $3, $4, $6);
+				  $$->func.priority = $8;
+				  $$->flags |= DF_PRIVATE; }
+	;
+
+opt_priority:
+	  %empty		{ $$ = 0; }
+	| ':' NUMBER		{ $$ = $2.num; }
+	;
+
+opt_type:
+	  %empty		{ $$ = TY_NONE; }
+	| ':' IDENT		{ $$ = type_of(p, $2); }
+	;
+
+opt_params:
+	  %empty		{ $$ = (List){0}; }
+	| params
+	;
+
+params:
+	  IDENT opt_type	{ $$ = list_one(p, param(p, $1, $2)); }
+	| params ',' IDENT opt_type
+				{ $$ = list_add(p, $1, param(p, $3, $4)); }
+	;
+
+/* ------------------------------------------------------- probe points */
+
+points:
+	  point			{ $$ = list_one(p, $1); }
+	| points ',' point	{ $$ = list_add(p, $1, $3); }
+	;
+
+point:
+	  comps marks opt_cond	{ $$ = point(p, $1, $2, $3); }
+	;
+
+comps:
+	  PPNAME		{ $$ = list_one(p, component(p, $1, NULL)); }
+	| PPNAME '(' literal ')'
+				{ $$ = list_one(p, component(p, $1, $3)); }
+	| comps '.' PPNAME	{ $$ = list_add(p, $1, component(p, $3, NULL)); }
+	| comps '.' PPNAME '(' literal ')'
+				{ $$ = list_add(p, $1, component(p, $3, $5)); }
+	;
+
+marks:
+	  %empty		{ $$ = 0; }
+	| marks '?'		{ $$ = $1 | PP_OPTIONAL; }
+	| marks '!'		{ $$ = $1 | PP_SUFFICIENT; }
+	;
+
+opt_cond:
+	  %empty		{ $$ = NULL; }
+	| IF '(' expr ')'	{ $$ = $3; }
+	;
+
+/* --------------------------------------------------------- statements */
+
+block:
+	  '{' stmts '}'		{ $$ = block(p, @1, $2); }
+	;
+
+stmts:
+	  %empty		{ $$ = (List){0}; }
+	| stmts stmt		{ $$ = $2 && $2->kind != S_EMPTY
+					? list_add(p, $1, $2) : $1; }
+	;
+
+stmt:
+	  block
+	| ';'			{ $$ = ast_stmt(p->s, S_EMPTY, @1); }
+	| simple %prec LOW
+	| simple ';'
+	| IF '(' expr ')' stmt %prec LOW
+				{ $$ = if_stmt(p, @1, $3, $5, NULL); }
+	| IF '(' expr ')' stmt ELSE stmt
+				{ $$ = if_stmt(p, @1, $3, $5, $7); }
+	| WHILE '(' expr ')' stmt
+				{ $$ = loop(p, S_WHILE, @1, NULL, $3, NULL, $5); }
+	| FOR '(' opt_expr ';' opt_expr ';' opt_expr ')' stmt
+				{ $$ = loop(p, S_FOR, @1, $3, $5, $7, $9); }
+	| FOREACH '(' fe_var IN fe_array opt_limit ')' stmt
+				{ $$ = foreach(p, @1, NULL, list_one(p, $3),
+					       $5, $6, $8); }
+	| FOREACH '(' '[' fe_keys ']' IN fe_array opt_limit ')' stmt
+				{ $$ = foreach(p, @1, NULL, $4, $7, $8, $10); }
+	| FOREACH '(' fe_var '=' fe_var IN fe_array opt_limit ')' stmt
+				{ $$ = foreach(p, @1, $3, list_one(p, $5),
+					       $7, $8, $10); }
+	| FOREACH '(' fe_var '=' '[' fe_keys ']' IN fe_array opt_limit ')' stmt
+				{ $$ = foreach(p, @1, $3, $6, $9, $10, $12); }
+	| TRY block CATCH block	{ $$ = try_stmt(p, @1, $2, NULL, $4); }
+	| TRY block CATCH '(' IDENT ')' block
+				{ $$ = try_stmt(p, @1, $2, ident(p, $5), $7); }
+	| IF '(' error ')' stmt	{ $$ = $5; }
+	| WHILE '(' error ')' stmt
+				{ $$ = $5; }
+	| FOR '(' error ')' stmt
+				{ $$ = $5; }
+	| FOREACH '(' error ')' stmt
+				{ $$ = $5; }
+	| error			{ $$ = NULL; }
+	;
+
+simple:
+	  expr			{ $$ = simple(p, S_EXPR, @1, $1); }
+	| BREAK			{ $$ = simple(p, S_BREAK, @1, NULL); }
+	| CONTINUE		{ $$ = simple(p, S_CONTINUE, @1, NULL); }
+	| NEXT			{ $$ = simple(p, S_NEXT, @1, NULL); }
+	| RETURN %prec LOW	{ $$ = simple(p, S_RETURN, @1, NULL); }
+	| RETURN expr		{ $$ = simple(p, S_RETURN, @1, $2); }
+	| DELETE expr		{ $$ = simple(p, S_DELETE, @1, $2); }
+	;
+
+opt_expr:
+	  %empty		{ $$ = NULL; }
+	| expr
+	;
+
+fe_var:
+	  IDENT			{ $$ = ident(p, $1); }
+	| IDENT '+'		{ $$ = sort_mark(p, ident(p, $1), $2); }
+	| IDENT '-'		{ $$ = sort_mark(p, ident(p, $1), $2); }
+	;
+
+fe_keys:
+	  fe_var		{ $$ = list_one(p, $1); }
+	| fe_keys ',' fe_var	{ $$ = list_add(p, $1, $3); }
+	;
+
+fe_array:
+	  arrayref
+	| AT_OP '(' opt_args ')'
+				{ $$ = at_call(p, $1, $3); }
+	| arrayref '+'		{ $$ = sort_mark(p, $1, $2); }
+	| arrayref '-'		{ $$ = sort_mark(p, $1, $2); }
+	| arrayref AT_OP '+'	{ $$ = sort_mark(p, sort_agg(p, $1, $2), $3); }
+	| arrayref AT_OP '-'	{ $$ = sort_mark(p, sort_agg(p, $1, $2), $3); }
+	;
+
+opt_limit:
+	  %empty		{ $$ = NULL; }
+	| LIMIT expr		{ $$ = $2; }
+	;
+
+/* -------------------------------------------------------- expressions */
+
+expr:
+	  ternary
+	| ternary '=' expr	{ $$ = binary(p, E_ASSIGN, OP_ASSIGN, @2, $1, $3); }
+	| ternary ASSIGNOP expr	{ $$ = binary(p, E_ASSIGN, assign_op($2.text),
+					      @2, $1, $3); }
+	;
+
+ternary:
+	  bexpr %prec LOW
+	| bexpr '?' expr ':' ternary
+				{ $$ = ternary(p, @2, $1, $3, $5); }
+	;
+
+bexpr:
+	  bexpr OROR bexpr	{ $$ = binary(p, E_BINARY, OP_OROR, @2, $1, $3); }
+	| bexpr ANDAND bexpr	{ $$ = binary(p, E_BINARY, OP_ANDAND, @2, $1, $3); }
+	| bexpr IN arrayref	{ $$ = in_expr(p, @2, list_one(p, $1), $3); }
+	| '[' slice_args ']' IN arrayref
+				{ $$ = in_expr(p, @4, $2, $5); }
+	| bexpr '|' bexpr	{ $$ = binary(p, E_BINARY, OP_BITOR, @2, $1, $3); }
+	| bexpr '^' bexpr	{ $$ = binary(p, E_BINARY, OP_BITXOR, @2, $1, $3); }
+	| bexpr '&' bexpr	{ $$ = binary(p, E_BINARY, OP_BITAND, @2, $1, $3); }
+	| bexpr EQ bexpr	{ $$ = binary(p, E_BINARY, OP_EQ, @2, $1, $3); }
+	| bexpr NE bexpr	{ $$ = binary(p, E_BINARY, OP_NE, @2, $1, $3); }
+	| bexpr '<' bexpr	{ $$ = binary(p, E_BINARY, OP_LT, @2, $1, $3); }
+	| bexpr LE bexpr	{ $$ = binary(p, E_BINARY, OP_LE, @2, $1, $3); }
+	| bexpr '>' bexpr	{ $$ = binary(p, E_BINARY, OP_GT, @2, $1, $3); }
+	| bexpr GE bexpr	{ $$ = binary(p, E_BINARY, OP_GE, @2, $1, $3); }
+	| bexpr MATCH bexpr	{ $$ = binary(p, E_BINARY, OP_MATCH, @2, $1, $3); }
+	| bexpr NOMATCH bexpr	{ $$ = binary(p, E_BINARY, OP_NOMATCH, @2, $1, $3); }
+	| bexpr SHL bexpr	{ $$ = binary(p, E_BINARY, OP_SHL, @2, $1, $3); }
+	| bexpr SHR bexpr	{ $$ = binary(p, E_BINARY, OP_SHR, @2, $1, $3); }
+	| bexpr '+' bexpr	{ $$ = binary(p, E_BINARY, OP_ADD, @2, $1, $3); }
+	| bexpr '-' bexpr	{ $$ = binary(p, E_BINARY, OP_SUB, @2, $1, $3); }
+	| bexpr '.' bexpr	{ $$ = binary(p, E_BINARY, OP_CONCAT, @2, $1, $3); }
+	| bexpr '*' bexpr	{ $$ = binary(p, E_BINARY, OP_MUL, @2, $1, $3); }
+	| bexpr '/' bexpr	{ $$ = binary(p, E_BINARY, OP_DIV, @2, $1, $3); }
+	| bexpr '%' bexpr	{ $$ = binary(p, E_BINARY, OP_MOD, @2, $1, $3); }
+	| unary
+	;
+
+unary:
+	  postfix %prec LOW
+	| '-' unary		{ $$ = unary(p, E_UNARY, OP_NEG, @1, $2); }
+	| '+' unary		{ $$ = unary(p, E_UNARY, OP_PLUS, @1, $2); }
+	| '!' unary		{ $$ = unary(p, E_UNARY, OP_NOT, @1, $2); }
+	| '~' unary		{ $$ = unary(p, E_UNARY, OP_BITNOT, @1, $2); }
+	| '&' unary		{ $$ = unary(p, E_UNARY, OP_ADDR, @1, $2); }
+	| INC unary		{ $$ = unary(p, E_UNARY, OP_INC, @1, $2); }
+	| DEC unary		{ $$ = unary(p, E_UNARY, OP_DEC, @1, $2); }
+	;
+
+postfix:
+	  primary
+	| postfix INC		{ $$ = unary(p, E_POST, OP_INC, @2, $1); }
+	| postfix DEC		{ $$ = unary(p, E_POST, OP_DEC, @2, $1); }
+	| postfix ARROW IDENT	{ $$ = add_field(p, $1, $3); }
+	| postfix '[' expr ']'	{ $$ = add_index(p, $1, @2, $3); }
+	| postfix DSUFFIX	{ $$ = add_suffix(p, $1, $2); }
+	;
+
+primary:
+	  NUMBER		{ $$ = num(p, @1, $1.num); }
+	| STRING		{ $$ = str(p, $1); }
+	| EMBEDDED		{ $$ = ast_expr(p->s, E_EMBEDDED, @1);
+				  $$->str = $1.text;
+				  $$->flags = ast_pragmas($1.text); }
+	| IDENT %prec LOW	{ $$ = ident(p, $1); }
+	| IDENT '(' opt_args ')'
+				{ $$ = sym(p, E_CALL, $1, $3); }
+	| IDENT '[' slice_args ']'
+				{ $$ = sym(p, E_INDEX, $1, $3); }
+	| AT_OP '(' opt_args ')'
+				{ $$ = at_call(p, $1, $3); }
+	| '(' expr ')'		{ $$ = $2; }
+	| '(' error ')'		{ $$ = ast_expr(p->s, E_WILD, @1); }
+	| IDENT '(' error ')'	{ $$ = sym(p, E_CALL, $1, (List){0}); }
+	| tchain
+	;
+
+tchain:
+	  DOLLAR		{ $$ = target(p, $1); }
+	| AT_CAST '(' expr ',' STRING ')'
+				{ $$ = at_call(p, $1, list_add(p,
+					list_one(p, $3), str(p, $5))); }
+	| AT_CAST '(' expr ',' STRING ',' STRING ')'
+				{ $$ = at_call(p, $1, list_add(p, list_add(p,
+					list_one(p, $3), str(p, $5)),
+					str(p, $7))); }
+	| AT_VAR '(' STRING ')'	{ $$ = at_call(p, $1, list_one(p, str(p, $3))); }
+	| AT_VAR '(' STRING ',' STRING ')'
+				{ $$ = at_call(p, $1, list_add(p,
+					list_one(p, str(p, $3)), str(p, $5))); }
+	;
+
+opt_args:
+	  %empty		{ $$ = (List){0}; }
+	| args
+	;
+
+args:
+	  expr			{ $$ = list_one(p, $1); }
+	| args ',' expr		{ $$ = list_add(p, $1, $3); }
+	;
+
+slice_args:
+	  slice_arg		{ $$ = list_one(p, $1); }
+	| slice_args ',' slice_arg
+				{ $$ = list_add(p, $1, $3); }
+	;
+
+slice_arg:
+	  expr
+	| '*'			{ $$ = ast_expr(p->s, E_WILD, @1); }
+	;
+
+arrayref:
+	  IDENT %prec LOW	{ $$ = ident(p, $1); }
+	| IDENT '[' slice_args ']'
+				{ $$ = sym(p, E_INDEX, $1, $3); }
+	;
+
+%%
+
+/* ============================================================= lists */
+
+enum { SCRATCH_BLOCK = 64 * 1024 };
+
+static void *scratch_alloc(Parser *p, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	ScratchBlock *b = p->scratch_cur;
+	if (!b || b->used + n > SCRATCH_BLOCK) {
+		ScratchBlock *next = b ? b->next : p->scratch_first;
+		if (!next) {
+			next = xmalloc(sizeof *next + SCRATCH_BLOCK);
+			next->next = NULL;
+			if (b)
+				b->next = next;
+			else
+				p->scratch_first = next;
+		}
+		next->used = 0;
+		p->scratch_cur = b = next;
+	}
+	void *r = b->data + b->used;
+	b->used += n;
+	return r;
+}
+
+/* Forgets every list cell: called when no list is under construction. */
+static void list_reset(Parser *p)
+{
+	p->scratch_cur = NULL;
+}
+
+static List list_one(Parser *p, void *item)
+{
+	return list_add(p, (List){0}, item);
+}
+
+static List list_add(Parser *p, List l, void *item)
+{
+	Cell *c = scratch_alloc(p, sizeof *c);
+	c->item = item;
+	c->next = NULL;
+	if (l.tail)
+		l.tail->next = c;
+	else
+		l.head = c;
+	l.tail = c;
+	l.n++;
+	return l;
+}
+
+static void **list_array(Parser *p, List l)
+{
+	if (l.n == 0)
+		return NULL;
+	void **v = arena_alloc(&p->s->arena, l.n * sizeof *v);
+	uint32_t i = 0;
+	for (Cell *c = l.head; c; c = c->next)
+		v[i++] = c->item;
+	return v;
+}
+
+static void emit_decl(Parser *p, Decl *d)
+{
+	if (p->ndecls == p->decls_cap) {
+		p->decls_cap = p->decls_cap ? 2 * p->decls_cap : 64;
+		p->decls = xrealloc(p->decls, p->decls_cap * sizeof *p->decls);
+	}
+	p->decls[p->ndecls++] = d;
+}
+
+static void error_at(Parser *p, Loc loc, int width, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_vat(p->s, DIAG_PARSE_ERROR, loc, width, fmt, ap);
+	va_end(ap);
+}
+
+/* ======================================================= expressions */
+
+static Expr *num(Parser *p, Loc loc, int64_t v)
+{
+	Expr *e = ast_expr(p->s, E_NUM, loc);
+	e->num = v;
+	return e;
+}
+
+static Expr *str(Parser *p, Token t)
+{
+	Expr *e = ast_expr(p->s, E_STR, t.loc);
+	e->str = t.text;
+	e->n = t.len;
+	return e;
+}
+
+static Expr *ident(Parser *p, Token t)
+{
+	Expr *e = ast_expr(p->s, E_IDENT, t.loc);
+	e->sym.name = t.text;
+	return e;
+}
+
+static Expr *sym(Parser *p, ExprKind kind, Token t, List args)
+{
+	Expr *e = ast_expr(p->s, kind, t.loc);
+	e->sym.name = t.text;
+	e->sym.args = (Expr **)list_array(p, args);
+	e->n = args.n;
+	return e;
+}
+
+static Expr *unary(Parser *p, ExprKind kind, Op op, Loc loc, Expr *a)
+{
+	Expr *e = ast_expr(p->s, kind, loc);
+	e->op = (uint8_t)op;
+	e->kid.a = a;
+	return e;
+}
+
+static Expr *binary(Parser *p, ExprKind kind, Op op, Loc loc, Expr *a,
+		    Expr *b)
+{
+	Expr *e = ast_expr(p->s, kind, loc);
+	e->op = (uint8_t)op;
+	e->kid.a = a;
+	e->kid.b = b;
+	return e;
+}
+
+static Expr *ternary(Parser *p, Loc loc, Expr *c, Expr *a, Expr *b)
+{
+	Expr *e = ast_expr(p->s, E_TERNARY, loc);
+	e->kid.a = c;
+	e->kid.b = a;
+	e->kid.c = b;
+	return e;
+}
+
+static Expr *in_expr(Parser *p, Loc loc, List keys, Expr *array)
+{
+	Expr *e = ast_expr(p->s, E_IN, loc);
+	e->in.keys = (Expr **)list_array(p, keys);
+	e->n = keys.n;
+	e->in.array = array;
+	return e;
+}
+
+static Expr *target(Parser *p, Token t)
+{
+	Expr *e = ast_expr(p->s, E_TARGET, t.loc);
+	e->target.name = t.text;
+	return e;
+}
+
+/* @op(args): the argument count is checked here, the types in pass 2. */
+static Expr *at_call(Parser *p, Token t, List args)
+{
+	AtOp op = ast_at_lookup(t.text);
+	int min, max;
+	ast_at_arity(op, &min, &max);
+	if ((int)args.n < min || (int)args.n > max)
+		error_at(p, t.loc, (int)t.len, "'%s' takes %d%s argument%s, "
+			 "not %u", t.text, min, min == max ? "" : " or more",
+			 max == 1 ? "" : "s", args.n);
+	Expr *e = ast_expr(p->s, E_AT, t.loc);
+	e->op = (uint8_t)op;
+	e->at.args = (Expr **)list_array(p, args);
+	e->n = args.n;
+	return e;
+}
+
+/* `e` ready to take components: targets and @-operators hold their
+   own, anything else is wrapped in an E_DEREF. */
+static Expr *chain_of(Parser *p, Expr *e)
+{
+	if (e->kind == E_TARGET || e->kind == E_AT || e->kind == E_DEREF)
+		return e;
+	Expr *d = ast_expr(p->s, E_DEREF, e->loc);
+	d->deref.base = e;
+	return d;
+}
+
+/* The component list of a target chain, growing by one. */
+static TComp *grow_comps(Parser *p, Expr *chain, Loc loc)
+{
+	uint32_t *n = chain->kind == E_AT ? &chain->at.ncomps : &chain->n;
+	TComp **v = chain->kind == E_TARGET ? &chain->target.comps
+		  : chain->kind == E_AT ? &chain->at.comps
+					: &chain->deref.comps;
+	if (chain->flags & (EF_PRETTY | EF_PRETTY_DEEP))
+		error_at(p, loc, 1, "a pretty-printing '$' must end its "
+			 "target expression");
+	TComp *nv = arena_alloc(&p->s->arena, (*n + 1) * sizeof *nv);
+	if (*n)
+		memcpy(nv, *v, *n * sizeof *nv);
+	*v = nv;
+	TComp *c = &nv[(*n)++];
+	c->loc = loc;
+	return c;
+}
+
+static Expr *add_field(Parser *p, Expr *chain, Token name)
+{
+	chain = chain_of(p, chain);
+	grow_comps(p, chain, name.loc)->name = name.text;
+	return chain;
+}
+
+static Expr *add_index(Parser *p, Expr *chain, Loc loc, Expr *index)
+{
+	chain = chain_of(p, chain);
+	TComp *c = grow_comps(p, chain, loc);
+	c->is_index = 1;
+	c->index = index;
+	return chain;
+}
+
+static Expr *add_suffix(Parser *p, Expr *chain, Token t)
+{
+	chain = chain_of(p, chain);
+	if (chain->flags)
+		error_at(p, t.loc, (int)t.len, "a pretty-printing '$' must "
+			 "end its target expression");
+	chain->flags = t.len >= 2 ? EF_PRETTY_DEEP : EF_PRETTY;
+	return chain;
+}
+
+static Op assign_op(const char *spelling)
+{
+	for (int op = OP_ASSIGN; op < OP_COUNT_; op++)
+		if (strcmp(ast_op_str((Op)op), spelling) == 0)
+			return (Op)op;
+	return OP_ASSIGN;
+}
+
+/* ======================================================== statements */
+
+static Stmt *block(Parser *p, Loc loc, List stmts)
+{
+	Stmt *st = ast_stmt(p->s, S_BLOCK, loc);
+	st->block.v = (Stmt **)list_array(p, stmts);
+	st->n = stmts.n;
+	return st;
+}
+
+static Stmt *simple(Parser *p, StmtKind kind, Loc loc, Expr *e)
+{
+	if (kind == S_RETURN && !p->in_function)
+		error_at(p, loc, 6, "'return' outside a function; "
+			 "use 'next' to leave a probe");
+	Stmt *st = ast_stmt(p->s, kind, loc);
+	if (kind == S_EXPR || kind == S_RETURN || kind == S_DELETE)
+		st->expr = e;
+	return st;
+}
+
+/* Statements dropped by recovery are NULL; an empty one stands in. */
+static Stmt *or_empty(Parser *p, Stmt *st, Loc loc)
+{
+	return st ? st : ast_stmt(p->s, S_EMPTY, loc);
+}
+
+static Stmt *if_stmt(Parser *p, Loc loc, Expr *c, Stmt *a, Stmt *b)
+{
+	Stmt *st = ast_stmt(p->s, S_IF, loc);
+	st->cond.e = c;
+	st->cond.then = or_empty(p, a, loc);
+	st->cond.els = b ? b : NULL;
+	return st;
+}
+
+static Stmt *loop(Parser *p, StmtKind kind, Loc loc, Expr *init,
+		  Expr *cond, Expr *incr, Stmt *body)
+{
+	Stmt *st = ast_stmt(p->s, kind, loc);
+	st->loop.init = init;
+	st->loop.cond = cond;
+	st->loop.incr = incr;
+	st->loop.body = or_empty(p, body, loc);
+	return st;
+}
+
+/*
+ * While parsing, a foreach variable or array carries its sort mark in
+ * `flags` (1 for +, 2 for -) and a statistic in `op`; foreach() moves
+ * them into the statement and clears them.
+ */
+static Expr *sort_mark(Parser *p, Expr *var, Token mark)
+{
+	(void)p;
+	var->flags = mark.text[0] == '+' ? 1 : 2;
+	return var;
+}
+
+static Expr *sort_agg(Parser *p, Expr *array, Token agg)
+{
+	AtOp op = ast_at_lookup(agg.text);
+	if (op < AT_COUNT || op > AT_VARIANCE)
+		error_at(p, agg.loc, (int)agg.len, "expected a statistic like "
+			 "'@count' or '@sum', saw '%s'", agg.text);
+	array->op = (uint8_t)op;
+	return array;
+}
+
+/* Takes the sort mark of `e`, if any, as sorting on column `col`. */
+static void take_sort(Parser *p, Stmt *st, Expr *e, int col)
+{
+	if (!e || !e->flags)
+		return;
+	if (st->sort_dir)
+		error_at(p, e->loc, 1, "only one sort mark is allowed "
+			 "in a foreach");
+	st->sort_dir = e->flags == 1 ? 1 : -1;
+	st->sort_col = (uint8_t)col;
+	e->flags = 0;
+}
+
+static Stmt *foreach(Parser *p, Loc loc, Expr *value, List keys,
+		     Expr *array, Expr *limit, Stmt *body)
+{
+	Stmt *st = ast_stmt(p->s, S_FOREACH, loc);
+	st->fe.value = value;
+	st->fe.keys = (Expr **)list_array(p, keys);
+	st->n = keys.n;
+	st->fe.array = array;
+	st->fe.limit = limit;
+	st->fe.body = or_empty(p, body, loc);
+	take_sort(p, st, value, 0);
+	for (uint32_t i = 0; i < keys.n; i++)
+		take_sort(p, st, st->fe.keys[i], (int)i + 1);
+	take_sort(p, st, array, 0);
+	if (array->kind != E_AT) {
+		st->sort_agg = array->op;
+		array->op = 0;
+	}
+	return st;
+}
+
+static Stmt *try_stmt(Parser *p, Loc loc, Stmt *body, Expr *var,
+		      Stmt *handler)
+{
+	Stmt *st = ast_stmt(p->s, S_TRY, loc);
+	st->try_.body = body;
+	st->try_.var = var;
+	st->try_.handler = handler;
+	return st;
+}
+
+/* ====================================================== declarations */
+
+static Decl *global_var(Parser *p, Token name, Expr *init)
+{
+	Decl *d = ast_decl(p->s, D_GLOBAL, name.loc);
+	d->global.name = name.text;
+	d->global.init = init;
+	return d;
+}
+
+static Decl *global_array(Parser *p, Token name, Token size, bool wrap)
+{
+	Decl *d = global_var(p, name, NULL);
+	d->flags = wrap ? DF_WRAP : 0;
+	if (size.kind != TOK_NUMBER)
+		return d;
+	d->flags |= DF_ARRAY;
+	d->global.size = size.num;
+	if (size.num <= 0)
+		error_at(p, size.loc, (int)size.len, "array size must be "
+			 "positive, not %s", size.text);
+	return d;
+}
+
+static void emit_globals(Parser *p, List vars, bool private_)
+{
+	for (Cell *c = vars.head; c; c = c->next) {
+		Decl *d = c->item;
+		if (private_)
+			d->flags |= DF_PRIVATE;
+		emit_decl(p, d);
+	}
+}
+
+static AstType type_of(Parser *p, Token t)
+{
+	if (strcmp(t.text, "long") == 0)
+		return TY_LONG;
+	if (strcmp(t.text, "string") == 0)
+		return TY_STRING;
+	error_at(p, t.loc, (int)t.len, "expected 'long' or 'string', saw '%s'",
+		 t.text);
+	return TY_NONE;
+}
+
+static Param *param(Parser *p, Token name, AstType type)
+{
+	Param *pm = scratch_alloc(p, sizeof *pm);
+	pm->name = name.text;
+	pm->loc = name.loc;
+	pm->type = (uint8_t)type;
+	return pm;
+}
+
+static Decl *function(Parser *p, Token name, AstType type, List params)
+{
+	Decl *d = ast_decl(p->s, D_FUNCTION, name.loc);
+	d->func.name = name.text;
+	d->type = (uint8_t)type;
+	d->n = params.n;
+	if (params.n)
+		d->func.params = arena_alloc(&p->s->arena,
+					     params.n * sizeof(Param));
+	uint32_t i = 0;
+	for (Cell *c = params.head; c; c = c->next)
+		d->func.params[i++] = *(Param *)c->item;
+	p->in_function = true;
+	return d;
+}
+
+static Decl *probe(Parser *p, Loc loc, List points, Stmt *body)
+{
+	Decl *d = ast_decl(p->s, D_PROBE, loc);
+	d->probe.points = (ProbePoint **)list_array(p, points);
+	d->n = points.n;
+	d->probe.body = body;
+	return d;
+}
+
+static Decl *alias(Parser *p, Loc loc, ProbePoint *name, bool epilogue,
+		   List points, Stmt *body)
+{
+	Decl *d = probe(p, loc, points, body);
+	d->kind = D_ALIAS;
+	d->probe.alias = name;
+	if (epilogue)
+		d->flags |= DF_EPILOGUE;
+	if (name->flags || name->cond)
+		error_at(p, name->loc, 1, "a probe alias name cannot be "
+			 "optional or conditional");
+	return d;
+}
+
+static Decl *embedded(Parser *p, Token t)
+{
+	Decl *d = ast_decl(p->s, D_EMBEDDED, t.loc);
+	d->code = t.text;
+	return d;
+}
+
+static PPComp *component(Parser *p, Token name, Expr *arg)
+{
+	PPComp *c = scratch_alloc(p, sizeof *c);
+	c->name = name.text;
+	c->arg = arg;
+	c->loc = name.loc;
+	return c;
+}
+
+static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond)
+{
+	ProbePoint *pp = arena_alloc(&p->s->arena, sizeof *pp);
+	PPComp *first = comps.head->item;
+	pp->loc = first->loc;
+	pp->flags = (uint8_t)flags;
+	pp->n = comps.n;
+	pp->comps = arena_alloc(&p->s->arena, comps.n * sizeof(PPComp));
+	uint32_t i = 0;
+	for (Cell *c = comps.head; c; c = c->next)
+		pp->comps[i++] = *(PPComp *)c->item;
+	pp->cond = cond;
+	return pp;
+}
+
+/* ============================================================= yylex */
+
+static Token next_raw(Parser *p)
+{
+	if (p->npend)
+		return p->pend[--p->npend];
+	return pp_next(p->pp);
+}
+
+static void push_back(Parser *p, Token t)
+{
+	p->pend[p->npend++] = t;
+}
+
+static bool is_op(const Token *t, const char *spelling)
+{
+	return t->kind == TOK_OP && strcmp(t->text, spelling) == 0;
+}
+
+static const struct {
+	const char *word;
+	int token;
+} keywords[] = {
+	{"probe", T_PROBE}, {"global", T_GLOBAL}, {"function", T_FUNCTION},
+	{"private", T_PRIVATE}, {"if", T_IF}, {"else", T_ELSE},
+	{"while", T_WHILE}, {"for", T_FOR}, {"foreach", T_FOREACH},
+	{"in", T_IN}, {"limit", T_LIMIT}, {"break", T_BREAK},
+	{"continue", T_CONTINUE}, {"next", T_NEXT}, {"return", T_RETURN},
+	{"delete", T_DELETE}, {"try", T_TRY}, {"catch", T_CATCH},
+};
+
+static int keyword(const Token *t)
+{
+	/* Keywords are 2 to 8 lower-case letters: most names are out fast. */
+	if (t->len < 2 || t->len > 8 || t->text[0] < 'b' || t->text[0] > 'w')
+		return T_IDENT;
+	for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
+		if (keywords[i].word[0] == t->text[0] &&
+		    strcmp(keywords[i].word, t->text) == 0)
+			return keywords[i].token;
+	return T_IDENT;
+}
+
+/* Two-character and longer operators, and the grammar tokens for them. */
+static int op_token(const char *s)
+{
+	static const struct {
+		char spelling[4];
+		int token;
+	} ops[] = {
+		{"||", T_OROR}, {"&&", T_ANDAND}, {"==", T_EQ}, {"!=", T_NE},
+		{"<=", T_LE}, {">=", T_GE}, {"=~", T_MATCH}, {"!~", T_NOMATCH},
+		{"<<", T_SHL}, {">>", T_SHR}, {"++", T_INC}, {"--", T_DEC},
+		{"->", T_ARROW}, {"+=", T_ASSIGNOP}, {"-=", T_ASSIGNOP},
+		{"*=", T_ASSIGNOP}, {"/=", T_ASSIGNOP}, {"%=", T_ASSIGNOP},
+		{"<<=", T_ASSIGNOP}, {">>=", T_ASSIGNOP}, {"&=", T_ASSIGNOP},
+		{"^=", T_ASSIGNOP}, {"|=", T_ASSIGNOP}, {".=", T_ASSIGNOP},
+		{"<<<", T_ASSIGNOP},
+	};
+	if (s[1] == '\0')
+		return strchr("{}()[];,:=?.+-*/%&|^<>!~", s[0]) ? s[0] : T_BADTOK;
+	for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+		if (strcmp(ops[i].spelling, s) == 0)
+			return ops[i].token;
+	return T_BADTOK;
+}
+
+static bool glues(const Token *t)
+{
+	if (t->flags & TF_SPACE_BEFORE)
+		return false;
+	return t->kind == TOK_IDENT || t->kind == TOK_NUMBER ||
+	       is_op(t, "*");
+}
+
+/* A probe point component name: the tokens of `first` and all that
+   follow it without a blank, joined. */
+static Token glue_name(Parser *p, Token first)
+{
+	Token next = next_raw(p);
+	if (!glues(&next)) {
+		push_back(p, next);
+		return first;
+	}
+	StrBuf b = {0};
+	sb_putn(&b, first.text, first.len);
+	Token last = first;
+	for (; glues(&next); next = next_raw(p)) {
+		sb_putn(&b, next.text, next.len);
+		last = next;
+	}
+	push_back(p, next);
+	first.text = arena_strndup(&p->s->arena, b.data, b.len);
+	if (last.loc.line == first.loc.line)
+		first.len = (uint32_t)(last.loc.col + last.len - first.loc.col);
+	else
+		first.len = (uint32_t)b.len;
+	sb_free(&b);
+	return first;
+}
+
+/* $name$ and $name$$ arrive as one token: split off the suffix. */
+static int dollar(Parser *p, Token *t)
+{
+	size_t n = t->len, start = strspn(t->text, "$");
+	if (start == n)
+		return T_DSUFFIX;
+	size_t end = start;
+	while (end < n && t->text[end] != '$')
+		end++;
+	if (end < n) {
+		Token suffix = *t;
+		suffix.text = t->text + end;
+		suffix.len = (uint32_t)(n - end);
+		suffix.loc.col = (uint16_t)(t->loc.col + end);
+		suffix.flags = 0;
+		push_back(p, suffix);
+		t->text = arena_strndup(&p->s->arena, t->text, end);
+		t->len = (uint32_t)end;
+	}
+	return T_DOLLAR;
+}
+
+static int at_token(const Token *t)
+{
+	AtOp op = ast_at_lookup(t->text);
+	if (op == AT_CAST)
+		return T_AT_CAST;
+	if (op == AT_VAR)
+		return T_AT_VAR;
+	return op == AT_NONE ? T_BADTOK : T_AT_OP;
+}
+
+/* Keeps the probe point context up to date for an operator token. */
+static int points_op(Parser *p, const Token *t, int tok)
+{
+	if (tok == '(')
+		p->parens++;
+	else if (tok == ')' && p->parens > 0)
+		p->parens--;
+	else if (tok == '{' && p->parens == 0) {
+		p->in_points = false;
+		p->braces = 1;
+	} else if (tok == T_ASSIGNOP && p->parens == 0 &&
+		   strcmp(t->text, "+=") == 0)
+		return T_ALIAS_ADD;
+	return tok;
+}
+
+/*
+ * A declaration keyword inside a body means the body lacks its '}':
+ * report that once, then hand out the missing braces before the keyword
+ * so the parser resumes at top level rather than failing on every
+ * declaration that follows.
+ */
+static int close_bodies(Parser *p, Token *t)
+{
+	error_at(p, t->loc, (int)t->len, "expected '}', saw '%s'", t->text);
+	p->last_error = t->loc;
+	p->inject = p->braces - 1;
+	p->braces = 0;
+	push_back(p, *t);
+	t->kind = TOK_OP;
+	t->text = "}";
+	t->len = 1;
+	return '}';
+}
+
+static int ident_token(Parser *p, Token *t)
+{
+	if (p->after_arrow)
+		return T_IDENT;
+	bool decl_start = t->flags & TF_LINE_START;
+	int kw = keyword(t);
+	if (p->in_points && p->parens == 0) {
+		if (kw == T_IF)
+			return T_IF;
+		if (!decl_start || (kw != T_PROBE && kw != T_GLOBAL &&
+				    kw != T_FUNCTION && kw != T_PRIVATE)) {
+			*t = glue_name(p, *t);
+			return T_PPNAME;
+		}
+		p->in_points = false;
+	}
+	bool decl_kw = kw == T_PROBE || kw == T_GLOBAL || kw == T_FUNCTION ||
+		       kw == T_PRIVATE;
+	if (decl_kw && !p->in_points && p->braces > 0)
+		return close_bodies(p, t);
+	if (kw == T_PROBE) {
+		p->in_points = true;
+		p->parens = 0;
+		p->braces = 0;
+		p->in_function = false;
+	}
+	return kw;
+}
+
+static int classify(Parser *p, Token *t)
+{
+	int tok;
+	switch (t->kind) {
+	case TOK_EOF:
+		return T_END;
+	case TOK_ERROR:
+		return T_SONDE_YYerror;
+	case TOK_IDENT:
+		return ident_token(p, t);
+	case TOK_NUMBER:
+		return T_NUMBER;
+	case TOK_STRING:
+		return T_STRING;
+	case TOK_DOLLAR:
+		return dollar(p, t);
+	case TOK_AT:
+		return at_token(t);
+	case TOK_EMBEDDED:
+		return T_EMBEDDED;
+	case TOK_OP:
+		break;
+	}
+	tok = op_token(t->text);
+	if (p->in_points)
+		return points_op(p, t, tok);
+	if (tok == '{')
+		p->braces++;
+	else if (tok == '}' && p->braces > 0)
+		p->braces--;
+	return tok;
+}
+
+static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
+{
+	Token t;
+	int tok;
+	if (p->inject > 0) {
+		p->inject--;
+		*lloc = p->cur.loc;
+		lval->tok = p->cur;
+		return '}';
+	}
+	t = next_raw(p);
+	if (p->in_points && p->parens == 0 && is_op(&t, "*")) {
+		t = glue_name(p, t);
+		tok = T_PPNAME;
+	} else {
+		tok = classify(p, &t);
+	}
+	p->after_arrow = tok == T_ARROW;
+	p->cur = t;
+	lval->tok = t;
+	*lloc = t.loc;
+	return tok;
+}
+
+/* ==================================================== error messages */
+
+/* What a token looks like in a message: 'foo', a number 42, ... */
+static void describe_token(const Token *t, int tok, StrBuf *out)
+{
+	switch (tok) {
+	case T_END:
+		sb_puts(out, "end of input");
+		return;
+	case T_NUMBER:
+		sb_printf(out, "a number %s", t->text);
+		return;
+	case T_STRING:
+		sb_puts(out, "a string \"");
+		for (uint32_t i = 0; i < t->len && i < 32; i++) {
+			unsigned char c = (unsigned char)t->text[i];
+			if (c == '"' || c == '\\')
+				sb_printf(out, "\\%c", c);
+			else if (c < 32 || c == 127)
+				sb_printf(out, "\\%03o", c);
+			else
+				sb_putc(out, (char)c);
+		}
+		sb_puts(out, t->len > 32 ? "...\"" : "\"");
+		return;
+	case T_EMBEDDED:
+		sb_puts(out, "embedded C '%{'");
+		return;
+	default:
+		sb_printf(out, "'%.*s'", (int)(t->len > 40 ? 40 : t->len),
+			  t->text);
+	}
+}
+
+/* Token codes of the categories messages name instead of listing. */
+static const int expr_start[] = {
+	T_IDENT, T_NUMBER, T_STRING, T_DOLLAR, T_EMBEDDED, T_AT_CAST,
+	T_AT_VAR, T_AT_OP, '(', '[', '-', '+', '!', '~', '&', T_INC, T_DEC, 0
+};
+static const int stmt_start[] = {
+	T_IF, T_WHILE, T_FOR, T_FOREACH, T_BREAK, T_CONTINUE, T_NEXT,
+	T_RETURN, T_DELETE, T_TRY, '{', ';', 0
+};
+static const int decl_start[] = {
+	T_PROBE, T_GLOBAL, T_FUNCTION, T_PRIVATE, T_EMBEDDED, 0
+};
+/* Tokens that could only continue what came before: left out of the
+   message when anything else would do. */
+static const int continuation[] = {
+	T_OROR, T_ANDAND, T_EQ, T_NE, T_LE, T_GE, T_MATCH, T_NOMATCH,
+	T_SHL, T_SHR, T_INC, T_DEC, T_ARROW, T_ASSIGNOP, T_DSUFFIX, T_IN,
+	'=', '?', '|', '^', '&', '<', '>', '+', '-', '.', '*', '/', '%',
+	'(', '[', 0
+};
+
+typedef struct Expected {
+	bool has[YYNTOKENS];
+	const char *items[YYNTOKENS];
+	int nitems;
+} Expected;
+
+/* If `first` is expected, names the category and drops its tokens. */
+static bool take(Expected *x, const int *codes, int first, const char *name)
+{
+	if (!x->has[YYTRANSLATE(first)])
+		return false;
+	for (const int *c = codes; *c; c++)
+		x->has[YYTRANSLATE(*c)] = false;
+	x->items[x->nitems++] = name;
+	return true;
+}
+
+static bool any_left(const Expected *x)
+{
+	for (int i = 0; i < YYNTOKENS; i++)
+		if (x->has[i])
+			return true;
+	return false;
+}
+
+static void drop(Expected *x, const int *codes)
+{
+	for (const int *c = codes; *c; c++)
+		x->has[YYTRANSLATE(*c)] = false;
+}
+
+/* "';'", "a statement or '}'", "an expression": short and readable. */
+static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
+{
+	Expected x = {0};
+	for (int i = 0; i < n; i++)
+		x.has[v[i]] = true;
+	if (take(&x, decl_start, T_GLOBAL, "a declaration"))
+		x.has[YYSYMBOL_YYEOF] = false;
+	if (take(&x, stmt_start, T_IF, "a statement"))
+		drop(&x, expr_start);
+	else if (x.has[YYTRANSLATE(T_IDENT)])
+		take(&x, expr_start, T_NUMBER, "an expression");
+	Expected saved = x;
+	drop(&x, continuation);
+	if (!any_left(&x) && x.nitems == 0)
+		x = saved;
+	for (int i = 0; i < YYNTOKENS && x.nitems < YYNTOKENS; i++)
+		if (x.has[i])
+			x.items[x.nitems++] = yysymbol_name((yysymbol_kind_t)i);
+	if (x.nitems == 0) {
+		sb_puts(out, "something else");
+		return;
+	}
+	if (x.nitems > 3)
+		x.nitems = 3;
+	for (int i = 0; i < x.nitems; i++) {
+		if (i > 0)
+			sb_puts(out, i == x.nitems - 1 ? " or " : ", ");
+		sb_puts(out, x.items[i]);
+	}
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
+{
+	if (memcmp(&p->cur.loc, &p->last_error, sizeof(Loc)) == 0)
+		return 0;
+	p->last_error = p->cur.loc;
+	yysymbol_kind_t v[YYNTOKENS];
+	int n = yypcontext_expected_tokens(ctx, v, YYNTOKENS);
+	StrBuf want = {0}, saw = {0};
+	describe_expected(v, n < 0 ? 0 : n, &want);
+	yysymbol_kind_t tok = yypcontext_token(ctx);
+	describe_token(&p->cur, tok == YYSYMBOL_YYEOF ? T_END
+			: tok == YYSYMBOL_NUMBER ? T_NUMBER
+			: tok == YYSYMBOL_STRING ? T_STRING
+			: tok == YYSYMBOL_EMBEDDED ? T_EMBEDDED : T_IDENT, &saw);
+	int width = tok == YYSYMBOL_YYEOF ? 1 : (int)p->cur.len;
+	if (tok == YYSYMBOL_STRING)
+		width = 1;
+	error_at(p, p->cur.loc, width, "expected %s, saw %s", want.data,
+		 saw.data);
+	sb_free(&want);
+	sb_free(&saw);
+	return 0;
+}
+
+static void yyerror(Loc *loc, Parser *p, const char *msg)
+{
+	error_at(p, *loc, 1, "%s", msg);
+}
+
+/* ============================================================= entry */
+
+struct AstFile *parse_file(Session *s, uint16_t file)
+{
+	Parser p = {.s = s, .file = file};
+	p.pp = pp_open(s, file);
+	if (!p.pp)
+		return NULL;
+	sonde_yyparse(&p);
+	pp_close(p.pp);
+	AstFile *f = arena_alloc(&s->arena, sizeof *f);
+	f->file = file;
+	f->n = (uint32_t)p.ndecls;
+	f->decls = (Decl **)ast_list(s, (void *const *)p.decls, f->n);
+	free(p.decls);
+	for (ScratchBlock *b = p.scratch_first, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	return f;
+}

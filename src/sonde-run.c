@@ -1,0 +1,856 @@
+/*
+ * sonde-run: pass 5 of sonde.  Loads a sonde kernel module, starts its
+ * session, streams its output, stops it and unloads it.
+ *
+ *   sonde-run [-o FILE] [-T SECONDS] [-c CMD] [-x PID] [-s MB] [-D]...
+ *             MODULE.ko [NAME=VALUE]...
+ *
+ * Assumes the module was built against runtime/ (it creates
+ * /proc/sonde_<name>/data and ctl and speaks runtime/protocol.h).
+ * Guarantees: the module is unloaded on every path once it was loaded,
+ * all output committed before the end of the session is written, and
+ * every failure is one "sonde-run: error: ..." line on stderr with exit
+ * status 1.  Exit status 1 too when the script reported errors.
+ */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../runtime/protocol.h"
+
+#define PROG "sonde-run"
+#define USAGE "Usage: sonde-run [-o FILE] [-T SECONDS] [-c CMD] [-x PID] [-s MB] [-D]... MODULE.ko [NAME=VALUE]..."
+#define DATA_BUF (256 * 1024)
+#define STOP_GRACE_MS 60000     /* give up waiting for "stopped" after this */
+#define UNLOAD_TRIES 50
+
+struct options {
+	const char *out_path;
+	long timeout_s;          /* 0: none */
+	const char *command;
+	long target;             /* 0: none */
+	long bufsize_mb;         /* 0: module default */
+	int debug;
+	const char *module;
+	char **params;
+	int nparams;
+};
+
+/* Counters from the module's "stats" line; valid once have_stats. */
+struct stats {
+	bool have_stats;
+	unsigned long hits, dropped, errors, warnings, skipped, overtime;
+};
+
+struct session {
+	const struct options *opt;
+	char name[64];           /* module name as the kernel knows it */
+	char vermagic[256];
+	int data_fd, ctl_fd, sig_fd, out_fd;
+	pid_t child;             /* -c command, 0 when none or reaped */
+	int gate_fd;             /* write end holding the command back */
+	bool stop_sent, stopped, data_eof;
+	long long stop_at_ms;    /* when stop was sent */
+	long long deadline_ms;   /* -T, 0 when none */
+	unsigned long long last_seq;
+	unsigned long error_frames;
+	char ctl_line[1024];
+	size_t ctl_len;
+	struct stats st;
+	bool failed;
+};
+
+/* ---------------------------------------------------------------- messages */
+
+static void error_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void error_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void debug_msg(const struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void debug_msg(const struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->opt->debug)
+		return;
+	fprintf(stderr, PROG ": debug: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, PROG ": error: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s\n", USAGE);
+	return 1;
+}
+
+static void help(void)
+{
+	printf("%s\n\n"
+	       "Load a sonde module, run its session and unload it.\n\n"
+	       "  -o FILE     write the script's output to FILE instead of stdout\n"
+	       "  -T SECONDS  stop the session after SECONDS\n"
+	       "  -c CMD      run CMD with sh -c once the session runs; stop when it ends\n"
+	       "  -x PID      make PID the target process\n"
+	       "  -s MB       output buffer size in MB, all CPUs together\n"
+	       "  -D          print protocol events on stderr (repeatable)\n"
+	       "  -h          show this help\n", USAGE);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- options */
+
+/* Parse a positive decimal number no larger than max; -1 if bad. */
+static long parse_number(const char *s, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > max)
+		return -1;
+	return v;
+}
+
+static int parse_option(struct options *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'o': o->out_path = arg; return 0;
+	case 'c': o->command = arg; return 0;
+	case 'D': o->debug++; return 0;
+	case 'T':
+		o->timeout_s = parse_number(arg, 1000000);
+		return o->timeout_s < 0 ? usage_error("bad -T value '%s'", arg) : 0;
+	case 'x':
+		o->target = parse_number(arg, INT_MAX);
+		return o->target < 0 ? usage_error("bad -x value '%s'", arg) : 0;
+	case 's':
+		o->bufsize_mb = parse_number(arg, 4096);
+		return o->bufsize_mb < 0 ? usage_error("bad -s value '%s'", arg) : 0;
+	}
+	return usage_error("unknown option '-%s'", (char[]){ (char)optopt, 0 });
+}
+
+/* Fill o from argv; 0 on success, 1 after a message, -1 after help. */
+static int parse_args(struct options *o, int argc, char **argv)
+{
+	int c, i;
+
+	opterr = 0;
+	while ((c = getopt(argc, argv, "+o:T:c:x:s:Dh")) != -1) {
+		if (c == 'h') {
+			help();
+			return -1;
+		}
+		if (c == '?' && strchr("oTcxs", optopt))
+			return usage_error("option '-%s' needs a value",
+					   (char[]){ (char)optopt, 0 });
+		if (parse_option(o, c, optarg))
+			return 1;
+	}
+	if (optind >= argc)
+		return usage_error("%sno module given", "");
+	if (o->command && o->target)
+		return usage_error("%s-c and -x cannot be used together", "");
+	o->module = argv[optind];
+	o->params = argv + optind + 1;
+	o->nparams = argc - optind - 1;
+	for (i = 0; i < o->nparams; i++)
+		if (!strchr(o->params[i], '=') || o->params[i][0] == '=')
+			return usage_error("bad module parameter '%s', expected NAME=VALUE",
+					   o->params[i]);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- modinfo */
+
+/* Read a whole file; NULL with errno set on failure. */
+static char *read_file(const char *path, size_t *size)
+{
+	struct stat sb;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	buf = fstat(fd, &sb) == 0 ? malloc(sb.st_size + 1) : NULL;
+	if (buf && read(fd, buf, sb.st_size) != sb.st_size) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	close(fd);
+	*size = buf ? (size_t)sb.st_size : 0;
+	return buf;
+}
+
+/* The .modinfo section of an ELF64 module image, or NULL. */
+static const char *modinfo_section(const char *img, size_t size, size_t *len)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	const Elf64_Shdr *sh;
+	const char *names;
+	int i;
+
+	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shoff > size ||
+	    eh->e_shnum * sizeof(*sh) > size - eh->e_shoff ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		return NULL;
+	sh = (const void *)(img + eh->e_shoff);
+	if (sh[eh->e_shstrndx].sh_offset >= size)
+		return NULL;
+	names = img + sh[eh->e_shstrndx].sh_offset;
+	for (i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_name >= size - sh[eh->e_shstrndx].sh_offset ||
+		    strcmp(names + sh[i].sh_name, ".modinfo") ||
+		    sh[i].sh_offset > size || sh[i].sh_size > size - sh[i].sh_offset)
+			continue;
+		*len = sh[i].sh_size;
+		return img + sh[i].sh_offset;
+	}
+	return NULL;
+}
+
+/* Copy the value of "key=" from a .modinfo section into out. */
+static bool modinfo_get(const char *info, size_t len, const char *key,
+			char *out, size_t outlen)
+{
+	size_t klen = strlen(key), i = 0;
+
+	while (i < len) {
+		const char *e = info + i;
+		size_t n = strnlen(e, len - i);
+
+		if (n > klen && !strncmp(e, key, klen) && e[klen] == '=') {
+			snprintf(out, outlen, "%.*s", (int)(n - klen - 1), e + klen + 1);
+			return true;
+		}
+		i += n + 1;
+	}
+	return false;
+}
+
+/* Module name from the file name: basename without .ko, '-' as '_'. */
+static void name_from_path(const char *path, char *out, size_t outlen)
+{
+	const char *base = strrchr(path, '/');
+	char *p;
+
+	snprintf(out, outlen, "%s", base ? base + 1 : path);
+	p = strstr(out, ".ko");
+	if (p && !p[3])
+		*p = '\0';
+	for (p = out; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
+/* Learn the module's name and vermagic; fails when the file is unusable. */
+static int read_module_info(struct session *s)
+{
+	const char *path = s->opt->module, *info;
+	size_t size, len = 0;
+	char *img = read_file(path, &size);
+
+	if (!img) {
+		error_msg("cannot read module %s: %s", path, strerror(errno));
+		return 1;
+	}
+	info = modinfo_section(img, size, &len);
+	if (!info) {
+		free(img);
+		error_msg("%s is not a kernel module (no .modinfo section)", path);
+		return 1;
+	}
+	if (!modinfo_get(info, len, "name", s->name, sizeof(s->name)))
+		name_from_path(path, s->name, sizeof(s->name));
+	modinfo_get(info, len, "vermagic", s->vermagic, sizeof(s->vermagic));
+	free(img);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+static int check_environment(void)
+{
+	FILE *f;
+	int disabled = 0;
+
+	if (geteuid() != 0) {
+		error_msg("must be run as root to load kernel modules");
+		return 1;
+	}
+	f = fopen("/proc/sys/kernel/modules_disabled", "r");
+	if (f) {
+		if (fscanf(f, "%d", &disabled) != 1)
+			disabled = 0;
+		fclose(f);
+	}
+	if (disabled) {
+		error_msg("module loading is disabled (/proc/sys/kernel/modules_disabled is 1; only a reboot re-enables it)");
+		return 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- command */
+
+/* Fork the -c command, held back until release_command(). */
+static int spawn_command(struct session *s, const sigset_t *old_mask)
+{
+	int gate[2];
+	char go;
+
+	if (pipe2(gate, O_CLOEXEC)) {
+		error_msg("cannot create a pipe: %s", strerror(errno));
+		return 1;
+	}
+	s->child = fork();
+	if (s->child < 0) {
+		error_msg("cannot fork: %s", strerror(errno));
+		return 1;
+	}
+	if (s->child == 0) {
+		close(gate[1]);
+		if (read(gate[0], &go, 1) != 1)
+			_exit(127);          /* session never started */
+		sigprocmask(SIG_SETMASK, old_mask, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", s->opt->command, (char *)NULL);
+		fprintf(stderr, PROG ": error: cannot run /bin/sh: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(gate[0]);
+	s->gate_fd = gate[1];
+	return 0;
+}
+
+static void release_command(struct session *s)
+{
+	if (s->gate_fd < 0)
+		return;
+	debug_msg(s, "starting command (pid %d)", (int)s->child);
+	if (write(s->gate_fd, "g", 1) != 1)
+		error_msg("cannot start the command: %s", strerror(errno));
+	close(s->gate_fd);
+	s->gate_fd = -1;
+}
+
+/* Stop a command still running at the end of the session and reap it. */
+static void end_command(struct session *s)
+{
+	if (s->gate_fd >= 0) {
+		close(s->gate_fd);           /* never released: it exits */
+		s->gate_fd = -1;
+	}
+	if (s->child <= 0)
+		return;
+	kill(s->child, SIGTERM);
+	waitpid(s->child, NULL, 0);
+	s->child = 0;
+}
+
+/* ---------------------------------------------------------------- load */
+
+/* Module parameters: ours first, then the user's (which may override). */
+static char *build_params(const struct session *s)
+{
+	const struct options *o = s->opt;
+	size_t cap = 128;
+	char *p, *q;
+	int i;
+
+	for (i = 0; i < o->nparams; i++)
+		cap += strlen(o->params[i]) + 4;
+	p = q = malloc(cap);
+	if (!p)
+		return NULL;
+	*q = '\0';
+	if (o->bufsize_mb)
+		q += sprintf(q, SONDE_PARAM_BUFSIZE "=%ld ", o->bufsize_mb);
+	if (s->child > 0 || o->target)
+		q += sprintf(q, SONDE_PARAM_TARGET "=%ld ",
+			     s->child > 0 ? (long)s->child : o->target);
+	for (i = 0; i < o->nparams; i++) {
+		const char *eq = strchr(o->params[i], '=');
+		bool quote = strpbrk(eq, " \t") != NULL;
+
+		q += sprintf(q, quote ? "%.*s\"%s\" " : "%.*s%s ",
+			     (int)(eq - o->params[i] + 1), o->params[i], eq + 1);
+	}
+	return p;
+}
+
+/* One line saying why finit_module failed with err. */
+static void explain_load_error(const struct session *s, int err)
+{
+	struct utsname u;
+	const char *m = s->opt->module;
+
+	uname(&u);
+	switch (err) {
+	case ENOEXEC:
+		error_msg("cannot load %s: invalid module format; was it built for another kernel? (module: %s; running: %s)",
+			  m, s->vermagic[0] ? s->vermagic : "unknown", u.release);
+		break;
+	case EEXIST:
+		error_msg("a module named %s is already loaded; is another session running? (rmmod %s)",
+			  s->name, s->name);
+		break;
+	case EPERM:
+		error_msg("not permitted to load %s (lockdown, module signing or missing CAP_SYS_MODULE; see dmesg)", m);
+		break;
+	case EKEYREJECTED: case EBADMSG: case ENOKEY:
+		error_msg("cannot load %s: its signature was rejected (%s)", m, strerror(err));
+		break;
+	case ENOENT:
+		error_msg("cannot load %s: unknown symbol or missing probe point (see dmesg)", m);
+		break;
+	case EINVAL:
+		error_msg("cannot load %s: invalid argument, such as a bad module parameter (see dmesg)", m);
+		break;
+	case ENOSYS:
+		error_msg("cannot load %s: this kernel cannot load modules (no module support, or inside a container)", m);
+		break;
+	default:
+		error_msg("cannot load %s: %s (see dmesg)", m, strerror(err));
+	}
+}
+
+static int load_module(struct session *s)
+{
+	char *params = build_params(s);
+	int fd, ret;
+
+	fd = open(s->opt->module, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !params) {
+		error_msg("cannot open %s: %s", s->opt->module, strerror(errno));
+		free(params);
+		return 1;
+	}
+	debug_msg(s, "loading %s as %s with \"%s\"", s->opt->module, s->name, params);
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	if (ret)
+		explain_load_error(s, errno);
+	close(fd);
+	free(params);
+	return ret ? 1 : 0;
+}
+
+/* Remove the module, retrying while it is still busy. */
+static int unload_module(struct session *s)
+{
+	int i;
+
+	for (i = 0; i < UNLOAD_TRIES; i++) {
+		if (syscall(SYS_delete_module, s->name, O_NONBLOCK) == 0) {
+			debug_msg(s, "unloaded %s", s->name);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EBUSY && errno != EWOULDBLOCK)
+			break;
+		usleep(100 * 1000);
+	}
+	error_msg("cannot unload module %s: %s", s->name, strerror(errno));
+	return 1;
+}
+
+static int open_channel(const struct session *s, const char *file, int flags)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/" SONDE_PROC_PREFIX "%s/%s", s->name, file);
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		error_msg("cannot open %s: %s (is %s a sonde module?)", path,
+			  strerror(errno), s->opt->module);
+	return fd;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void request_stop(struct session *s, const char *why);
+
+static void write_all(struct session *s, int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (!s->failed)
+				error_msg("cannot write output: %s", strerror(errno));
+			s->failed = true;
+			request_stop(s, "output failed");
+			return;
+		}
+		p += k;
+		n -= k;
+	}
+}
+
+/* Route one frame: output to the output file, messages to stderr. */
+static void handle_frame(struct session *s, const struct sonde_frame *f,
+			 const char *text)
+{
+	if (f->seq <= s->last_seq)
+		fprintf(stderr, PROG ": warning: frame %llu after frame %llu (out of order)\n",
+			(unsigned long long)f->seq, s->last_seq);
+	s->last_seq = f->seq;
+	switch (f->type) {
+	case SONDE_FRAME_OUTPUT:
+		if (!s->failed)
+			write_all(s, s->out_fd, text, f->len);
+		break;
+	case SONDE_FRAME_WARNING:
+		fprintf(stderr, "WARNING: %.*s\n", (int)f->len, text);
+		break;
+	case SONDE_FRAME_ERROR:
+		fprintf(stderr, "ERROR: %.*s\n", (int)f->len, text);
+		s->error_frames++;
+		break;
+	default:
+		fprintf(stderr, PROG ": warning: unknown frame type %u\n", f->type);
+	}
+}
+
+/* Read what the data file has; the kernel returns whole frames only. */
+static void drain_data(struct session *s)
+{
+	static char buf[DATA_BUF];
+	ssize_t n;
+	size_t off;
+
+	while ((n = read(s->data_fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off + sizeof(struct sonde_frame) <= (size_t)n;) {
+			struct sonde_frame f;
+
+			memcpy(&f, buf + off, sizeof(f));
+			if (SONDE_FRAME_SIZE(f.len) > n - off)
+				break;
+			handle_frame(s, &f, buf + off + sizeof(f));
+			off += SONDE_FRAME_SIZE(f.len);
+		}
+	}
+	if (n == 0) {
+		s->data_eof = true;
+		debug_msg(s, "end of output");
+	} else if (errno != EAGAIN && errno != EINTR) {
+		error_msg("cannot read module output: %s", strerror(errno));
+		s->data_eof = s->failed = true;
+	}
+}
+
+/* ---------------------------------------------------------------- control */
+
+static void send_command(struct session *s, const char *cmd)
+{
+	debug_msg(s, "sending %s", cmd);
+	if (write(s->ctl_fd, cmd, strlen(cmd)) < 0) {
+		error_msg("cannot send %s to the module: %s", cmd, strerror(errno));
+		/* Give up on the session; unloading still stops it. */
+		s->failed = s->stopped = s->data_eof = true;
+	}
+}
+
+static void request_stop(struct session *s, const char *why)
+{
+	if (s->stop_sent)
+		return;
+	debug_msg(s, "stopping: %s", why);
+	s->stop_sent = true;
+	s->stop_at_ms = now_ms();
+	send_command(s, "stop");
+}
+
+static void parse_stats(struct session *s, const char *line)
+{
+	struct stats *st = &s->st;
+
+	st->have_stats = sscanf(line,
+		"stats hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu",
+		&st->hits, &st->dropped, &st->errors, &st->warnings,
+		&st->skipped, &st->overtime) == 6;
+}
+
+static void handle_event(struct session *s, const char *line)
+{
+	debug_msg(s, "event: %s", line);
+	if (!strcmp(line, "running")) {
+		release_command(s);
+		if (s->opt->timeout_s)
+			s->deadline_ms = now_ms() + s->opt->timeout_s * 1000;
+	} else if (!strcmp(line, "exit")) {
+		request_stop(s, "the script asked to exit");
+	} else if (!strcmp(line, "stopped")) {
+		s->stopped = true;
+	} else if (!strncmp(line, "stats ", 6)) {
+		parse_stats(s, line);
+	} else if (!strncmp(line, "warning ", 8)) {
+		fprintf(stderr, "WARNING: %s\n", line + 8);
+	} else if (!strncmp(line, "error ", 6)) {
+		fprintf(stderr, "ERROR: %s\n", line + 6);
+		s->error_frames++;
+	}
+}
+
+/* Read event lines from ctl and act on each complete one. */
+static void drain_ctl(struct session *s)
+{
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		n = read(s->ctl_fd, s->ctl_line + s->ctl_len,
+			 sizeof(s->ctl_line) - 1 - s->ctl_len);
+		if (n <= 0)
+			break;
+		s->ctl_len += n;
+		s->ctl_line[s->ctl_len] = '\0';
+		while ((nl = strchr(s->ctl_line, '\n'))) {
+			*nl = '\0';
+			handle_event(s, s->ctl_line);
+			s->ctl_len -= nl + 1 - s->ctl_line;
+			memmove(s->ctl_line, nl + 1, s->ctl_len + 1);
+		}
+		if (s->ctl_len == sizeof(s->ctl_line) - 1)
+			s->ctl_len = 0;          /* overlong line: drop it */
+	}
+	if (n == 0 && !s->stopped) {
+		error_msg("the module closed its control file before stopping");
+		s->stopped = s->data_eof = s->failed = true;
+	}
+}
+
+static void handle_signals(struct session *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGCHLD) {
+			request_stop(s, strsignal(si.ssi_signo));
+			continue;
+		}
+		if (s->child > 0 && waitpid(s->child, NULL, WNOHANG) == s->child) {
+			s->child = 0;
+			request_stop(s, "the command ended");
+		}
+	}
+}
+
+/* Milliseconds poll may sleep before a deadline needs attention. */
+static int poll_timeout(const struct session *s)
+{
+	long long t = now_ms(), until = -1;
+
+	if (!s->stop_sent && s->deadline_ms)
+		until = s->deadline_ms;
+	else if (s->stop_sent)
+		until = s->stop_at_ms + STOP_GRACE_MS;
+	if (until < 0)
+		return -1;
+	return until <= t ? 0 : (int)(until - t);
+}
+
+static void check_deadlines(struct session *s)
+{
+	long long t = now_ms();
+
+	if (!s->stop_sent && s->deadline_ms && t >= s->deadline_ms)
+		request_stop(s, "time limit (-T) reached");
+	if (s->stop_sent && !s->stopped && t >= s->stop_at_ms + STOP_GRACE_MS) {
+		error_msg("the module did not stop within %d s; unloading anyway",
+			  STOP_GRACE_MS / 1000);
+		s->stopped = s->data_eof = s->failed = true;
+	}
+}
+
+/* Stream output and events until the session stopped and all is read. */
+static void run_session(struct session *s)
+{
+	send_command(s, "start");
+	while (!(s->stopped && s->data_eof)) {
+		struct pollfd p[3] = {
+			{ .fd = s->data_eof ? -1 : s->data_fd, .events = POLLIN },
+			{ .fd = s->ctl_fd, .events = POLLIN },
+			{ .fd = s->sig_fd, .events = POLLIN },
+		};
+
+		if (poll(p, 3, poll_timeout(s)) < 0 && errno != EINTR)
+			break;
+		if (p[2].revents)
+			handle_signals(s);
+		if (p[1].revents)
+			drain_ctl(s);
+		if (p[0].revents)
+			drain_data(s);
+		check_deadlines(s);
+	}
+}
+
+/* ---------------------------------------------------------------- summary */
+
+static void report_summary(const struct session *s)
+{
+	const struct stats *st = &s->st;
+
+	if (!st->have_stats) {
+		if (!s->failed)
+			fprintf(stderr, PROG ": warning: the module reported no counters\n");
+		return;
+	}
+	if (s->opt->debug)
+		fprintf(stderr, PROG ": stats: hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu\n",
+			st->hits, st->dropped, st->errors, st->warnings,
+			st->skipped, st->overtime);
+	if (st->dropped)
+		fprintf(stderr, "WARNING: %lu output records dropped: the buffer was full (try a larger -s)\n",
+			st->dropped);
+	if (st->skipped)
+		fprintf(stderr, "WARNING: %lu probe hits skipped: a probe was already running on the CPU\n",
+			st->skipped);
+	if (st->overtime)
+		fprintf(stderr, "WARNING: %lu probe invocations stopped for running too long\n",
+			st->overtime);
+	if (st->errors)
+		fprintf(stderr, "ERROR: the session had %lu error%s\n", st->errors,
+			st->errors == 1 ? "" : "s");
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int open_output(struct session *s)
+{
+	s->out_fd = STDOUT_FILENO;
+	if (!s->opt->out_path)
+		return 0;
+	s->out_fd = open(s->opt->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (s->out_fd < 0) {
+		error_msg("cannot open output file %s: %s", s->opt->out_path, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* Block the signals we handle and get them through a signalfd. */
+static int catch_signals(struct session *s, sigset_t *old_mask)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, old_mask);
+	/* A closed output pipe must end the session, not kill the loader
+	 * with the module still loaded. */
+	signal(SIGPIPE, SIG_IGN);
+	s->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sig_fd < 0) {
+		error_msg("cannot create a signalfd: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/* Everything before the module is loaded; nothing to undo on failure
+ * but a held-back command. */
+static int prepare(struct session *s, sigset_t *old_mask)
+{
+	if (access(s->opt->module, F_OK)) {
+		error_msg("no module file %s", s->opt->module);
+		return 1;
+	}
+	if (read_module_info(s) || check_environment() || open_output(s) ||
+	    catch_signals(s, old_mask))
+		return 1;
+	return s->opt->command ? spawn_command(s, old_mask) : 0;
+}
+
+/* Load, run, unload; returns the exit status. */
+static int run(struct session *s)
+{
+	int status;
+
+	if (load_module(s))
+		return 1;
+	s->data_fd = open_channel(s, "data", O_RDONLY);
+	s->ctl_fd = s->data_fd < 0 ? -1 : open_channel(s, "ctl", O_RDWR);
+	if (s->ctl_fd >= 0)
+		run_session(s);
+	else
+		s->failed = true;
+	end_command(s);
+	if (s->data_fd >= 0)
+		close(s->data_fd);
+	if (s->ctl_fd >= 0)
+		close(s->ctl_fd);
+	status = unload_module(s);
+	report_summary(s);
+	if (s->failed || s->error_frames || s->st.errors)
+		status = 1;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt = { 0 };
+	struct session s = { .opt = &opt, .data_fd = -1, .ctl_fd = -1,
+			     .sig_fd = -1, .gate_fd = -1 };
+	sigset_t old_mask;
+	int ret;
+
+	ret = parse_args(&opt, argc, argv);
+	if (ret)
+		return ret < 0 ? 0 : 1;
+	if (prepare(&s, &old_mask)) {
+		end_command(&s);
+		return 1;
+	}
+	ret = run(&s);
+	if (s.out_fd != STDOUT_FILENO)
+		close(s.out_fd);
+	return ret;
+}

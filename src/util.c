@@ -1,0 +1,239 @@
+/*
+ * util.c - allocation that cannot fail silently, the arena, growable
+ * string buffers and whole-file reading.
+ *
+ * Out of memory is the one condition sonde does not recover from: the
+ * x* functions print one line and exit, so callers never check.
+ */
+#include "sonde.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void out_of_memory(size_t n)
+{
+	fprintf(stderr, SONDE_NAME ": error: out of memory (%zu bytes)\n", n);
+	exit(1);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		out_of_memory(n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory(n * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		out_of_memory(n);
+	return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	StrBuf b = {0};
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return b.data ? b.data : xstrdup("");
+}
+
+/* ---------------------------------------------------------------- arena */
+
+/* Blocks grow geometrically so a multi-MB script needs few of them. */
+struct ArenaBlock {
+	ArenaBlock *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+enum { ARENA_MIN_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 8 * 1024 * 1024 };
+
+static ArenaBlock *new_block(Arena *a, size_t need)
+{
+	size_t size = a->head ? a->head->size * 2 : ARENA_MIN_BLOCK;
+	if (size > ARENA_MAX_BLOCK)
+		size = ARENA_MAX_BLOCK;
+	if (size < need)
+		size = need;
+	ArenaBlock *b = xmalloc(sizeof *b + size);
+	b->next = a->head;
+	b->used = 0;
+	b->size = size;
+	a->head = b;
+	return b;
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	ArenaBlock *b = a->head;
+	if (!b || b->size - b->used < n)
+		b = new_block(a, n);
+	void *p = (char *)b->data + b->used;
+	b->used += n;
+	a->used_total += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *arena_strndup(Arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	return p;
+}
+
+char *arena_strdup(Arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+void arena_free(Arena *a)
+{
+	while (a->head) {
+		ArenaBlock *next = a->head->next;
+		free(a->head);
+		a->head = next;
+	}
+	a->used_total = 0;
+}
+
+/* -------------------------------------------------------------- strbuf */
+
+static void sb_reserve(StrBuf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap * 2 : 64;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+void sb_putn(StrBuf *b, const char *s, size_t n)
+{
+	sb_reserve(b, n);
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = 0;
+}
+
+void sb_putc(StrBuf *b, char c)
+{
+	sb_putn(b, &c, 1);
+}
+
+void sb_puts(StrBuf *b, const char *s)
+{
+	sb_putn(b, s, strlen(s));
+}
+
+void sb_vprintf(StrBuf *b, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		return;
+	sb_reserve(b, (size_t)n);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void sb_printf(StrBuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void sb_clear(StrBuf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = 0;
+}
+
+void sb_free(StrBuf *b)
+{
+	free(b->data);
+	*b = (StrBuf){0};
+}
+
+/* ------------------------------------------------------------- files */
+
+static char *read_fd(int fd, size_t *len_out)
+{
+	StrBuf b = {0};
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sb_free(&b);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		sb_putn(&b, chunk, (size_t)n);
+	}
+	if (!b.data)
+		b.data = xstrdup("");
+	*len_out = b.len;
+	return b.data;
+}
+
+char *read_file(const char *path, size_t *len_out)
+{
+	if (strcmp(path, "-") == 0)
+		return read_fd(0, len_out);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *text = read_fd(fileno(f), len_out);
+	int saved = errno;
+	fclose(f);
+	errno = saved;
+	return text;
+}
+
+void strlist_push(StrList *l, const char *s)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	l->v[l->n++] = s;
+}

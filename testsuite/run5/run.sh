@@ -1,0 +1,371 @@
+#!/bin/bash
+# Test group: pass 5, the sonde-run loader and the kernel runtime
+# (runtime/).  Hand-written modules in modules/ use the runtime; they are
+# built with kbuild for each installed cloud kernel that has headers and
+# run inside one VM boot per release (src/sonde-vm), which writes every
+# case's stdout, stderr and status back in one stream.  Loader checks
+# that need no kernel run on the host.
+#
+# Prints "PASS name" / "FAIL name" (details indented) / "SKIP name:
+# reason"; always exits 0.
+#
+# Environment: SONDE_SRCDIR, SONDE_BUILDDIR (from make check);
+# SONDE_RUN5_KEEP=1 keeps the work directory.
+set -uo pipefail
+
+src=${SONDE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${SONDE_BUILDDIR:-$src}
+here=$src/testsuite/run5
+vm=$src/src/sonde-vm
+work=$(mktemp -d "${TMPDIR:-/tmp}/sonde-run5.XXXXXX")
+chmod 755 "$work"            # the not-root case reads a module in here
+modules="t_hello t_order t_flood t_kprobe"
+flood_records=20000
+order_per_cpu=200
+
+cleanup() { [[ ${SONDE_RUN5_KEEP:-0} == 1 ]] || rm -rf "$work"; }
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- reporting
+
+pass() { echo "PASS run5/$1"; }
+skip() { echo "SKIP run5/$1: $2"; }
+fail() {
+    local name=$1
+    shift
+    echo "FAIL run5/$name"
+    printf '%s\n' "$@" | head -n 15 | sed 's/^/  /'
+}
+
+# check NAME: PASS when $work/errors is empty, else FAIL with its lines.
+check() {
+    if [[ -s $work/errors ]]; then
+        fail "$1" "$(cat "$work/errors")"
+    else
+        pass "$1"
+    fi
+    : >"$work/errors"
+}
+err() { echo "$*" >>"$work/errors"; }
+
+# ---------------------------------------------------------------- building
+
+# The loader: the build tree's, else compiled here.
+loader() {
+    if [[ -x $build/src/sonde-run ]]; then
+        echo "$build/src/sonde-run"
+    elif gcc -Wall -Wextra -O2 -o "$work/sonde-run" "$src/src/sonde-run.c" \
+        >"$work/sonde-run.log" 2>&1; then
+        echo "$work/sonde-run"
+    fi
+}
+
+# Lay out module $2 for release $1 in its own subdirectory: kbuild
+# compiles the runtime objects once per module, named after it.
+stage_module() {
+    local m=$2 d=$work/$1/$2
+    mkdir -p "$d"
+    cp "$src"/runtime/*.[ch] "$d/"
+    cp "$here/modules/$m.c" "$d/${m}_main.c"
+    printf 'obj-m := %s.o\n%s-y := %s_main.o transport.o lifecycle.o\nccflags-y := -Werror\n' \
+        "$m" "$m" "$m" >"$d/Kbuild"
+}
+
+# Build every module for release $1 with one kbuild run; reports
+# run5/build-SERIES.
+build_all() {
+    local rel=$1 series=$2 m
+    for m in $modules; do
+        stage_module "$rel" "$m"
+    done
+    echo "obj-m := $(printf '%s/ ' $modules)" >"$work/$rel/Kbuild"
+    make -s -C "/lib/modules/$rel/build" M="$work/$rel" modules \
+        >"$work/$rel/build.log" 2>&1 ||
+        err "$(grep -v BTF "$work/$rel/build.log" | head -n 12)"
+    for m in $modules; do
+        [[ -f $work/$rel/$m/$m.ko ]] || err "$m.ko was not built"
+    done
+    check "build-$series"
+}
+
+# Installed cloud releases with an image and headers, newest first.
+releases() {
+    local img r
+    for img in /boot/vmlinuz-*-cloud-amd64; do
+        r=${img#/boot/vmlinuz-}
+        [[ -e $img && -d /lib/modules/$r/build ]] && echo "$r"
+    done | sort -rV
+}
+
+# ---------------------------------------------------------------- host checks
+
+# expect_host NAME STATUS 'MESSAGE-REGEX' COMMAND...: one-line error.
+expect_host() {
+    local name=$1 want=$2 msg=$3 rc=0
+    shift 3
+    "$@" >"$work/h.out" 2>"$work/h.err" || rc=$?
+    ((rc == want)) || err "status $rc, expected $want"
+    grep -Eq "$msg" "$work/h.err" || err "stderr: $(head -c 300 "$work/h.err")"
+    check "$name"
+}
+
+host_checks() {
+    local run=$1
+    expect_host usage-no-module 1 '^sonde-run: error: no module given' "$run"
+    expect_host usage-bad-T 1 "bad -T value 'x'" "$run" -T x m.ko
+    expect_host usage-bad-param 1 "bad module parameter 'oops'" "$run" m.ko oops
+    expect_host missing-file 1 '^sonde-run: error: no module file /nonexistent.ko$' \
+        "$run" /nonexistent.ko
+    expect_host not-a-module 1 'is not a kernel module' "$run" /bin/true
+    if [[ $(id -u) == 0 && -f $2 ]] && command -v setpriv >/dev/null; then
+        expect_host not-root 1 '^sonde-run: error: must be run as root' \
+            setpriv --reuid=65534 --regid=65534 --clear-groups "$run" "$2"
+    else
+        skip not-root "needs root and setpriv to drop privileges"
+    fi
+}
+
+# ---------------------------------------------------------------- guest
+
+# The guest script: every case's output goes to /tmp/c/NAME.{out,err,rc},
+# printed at the end between "@@@ FILE" markers.
+guest_script() {
+    cat <<'EOF'
+mkdir -p /tmp/c
+run() { n=$1; shift; "$@" >/tmp/c/$n.out 2>/tmp/c/$n.err; echo $? >/tmp/c/$n.rc; }
+up() { cut -d' ' -f1 /proc/uptime; }
+run hello sonde-run -D t_hello.ko 'greeting=big world'
+run order sonde-run t_order.ko
+t0=$(up); run timeout sonde-run -D -T 2 t_hello.ko stay=1; t1=$(up)
+echo "$t0 $t1" >/tmp/c/timeout.time
+sonde-run -D t_hello.ko stay=1 >/tmp/c/sigint.out 2>/tmp/c/sigint.err & p=$!
+sleep 2; kill -INT $p; wait $p; echo $? >/tmp/c/sigint.rc
+sonde-run -D t_hello.ko stay=1 >/tmp/c/sigterm.out 2>/tmp/c/sigterm.err & p=$!
+sleep 2; kill -TERM $p; wait $p; echo $? >/tmp/c/sigterm.rc
+run command sonde-run -D -c 'echo cmd pid=$$; sleep 1' t_hello.ko stay=1
+run outfile sonde-run -o /tmp/c/outfile.file t_hello.ko
+run error sonde-run t_hello.ko fail=1
+run overtime sonde-run t_hello.ko spin=1 sonde_maxaction=1000
+run warn sonde-run t_hello.ko warn=1
+run flood sonde-run -D t_flood.ko sonde_bufsize_kb=16
+run badvalue sonde-run t_hello.ko stay=maybe
+run wrongkernel sonde-run other/t_hello.ko
+insmod t_hello.ko; run loaded sonde-run t_hello.ko; rmmod t_hello
+# Load/unload cycles while two threads hammer the probed system call:
+# some stop by time limit, some by a signal while starting (as soon as
+# the module's files appear) or soon after.
+(while [ ! -e /tmp/stop ]; do callloop 20000 2 >/dev/null; done) & load=$!
+i=0
+while [ $i -lt 6 ]; do
+    sonde-run -D -T 1 t_kprobe.ko >>/tmp/c/stress.out 2>>/tmp/c/stress.err
+    echo "cycle $i rc=$?" >>/tmp/c/stress.rcs
+    sonde-run -D t_kprobe.ko >>/tmp/c/stress.out 2>>/tmp/c/stress.err & p=$!
+    while [ ! -e /proc/sonde_t_kprobe/ctl ]; do :; done
+    [ $((i % 2)) = 1 ] && sleep 0.5
+    kill -TERM $p; wait $p
+    echo "early $i rc=$?" >>/tmp/c/stress.rcs
+    i=$((i + 1))
+done
+touch /tmp/stop; wait $load
+grep -c '^t_\|^sonde' /proc/modules >/tmp/c/stress.left
+echo 1 >/proc/sys/kernel/modules_disabled
+run disabled sonde-run t_hello.ko
+for f in /tmp/c/*; do echo "@@@ ${f#/tmp/c/}"; cat "$f"; done
+EOF
+}
+
+# Split the guest's stream $1 into files under directory $2.
+split_cases() {
+    mkdir -p "$2"
+    awk -v dir="$2" '/^@@@ /{f = dir "/" $2; printf "" > f; next} f {print > f}' "$1"
+}
+
+# ---------------------------------------------------------------- case checks
+
+# expect_rc CASE STATUS
+expect_rc() {
+    local rc
+    rc=$(cat "$c/$1.rc" 2>/dev/null)
+    [[ $rc == "$2" ]] || err "status ${rc:-none}, expected $2; stderr: $(head -c 400 "$c/$1.err" 2>/dev/null)"
+}
+expect_out() { grep -Eq "$2" "$c/$1.out" || err "stdout lacks /$2/: $(head -c 300 "$c/$1.out")"; }
+expect_err() { grep -Eq "$2" "$c/$1.err" || err "stderr lacks /$2/: $(head -c 400 "$c/$1.err")"; }
+no_err() { ! grep -Eq "$2" "$c/$1.err" || err "stderr has /$2/: $(grep -E "$2" "$c/$1.err" | head -n 3)"; }
+
+check_hello() {
+    expect_rc hello 0
+    [[ $(cat "$c/hello.out") == $'hello big world\nend reached' ]] ||
+        err "stdout: $(head -c 300 "$c/hello.out")"
+    check "hello-$1"
+    expect_err hello 'stopping: the script asked to exit'
+    expect_err hello 'stats: hits=2 dropped=0 errors=0'
+    check "script-exit-$1"
+}
+
+# Lines of one invocation stay together; each CPU's come in order.
+check_order() {
+    local lines want
+    expect_rc order 0
+    no_err order 'out of order'
+    lines=$(wc -l <"$c/order.out")
+    want=$((3 * order_per_cpu * $2))
+    ((lines == want)) || err "$lines lines, expected $want"
+    awk '
+        { split($1, a, "="); split($2, b, "="); cpu = a[2]; n = b[2]; part = $3 }
+        NR % 3 == 1 { if (part != "part=a") bad = "line " NR ": " $0 " opens an invocation"
+                      if (n != last[cpu] + 1) bad = "line " NR ": cpu " cpu " n=" n " after " last[cpu]
+                      last[cpu] = n; cur = $1 " " $2 }
+        NR % 3 != 1 { if ($1 " " $2 != cur) bad = "line " NR ": " $0 " interleaved into " cur }
+        END { if (bad) print bad }' "$c/order.out" >>"$work/errors"
+    check "ordered-output-$1"
+}
+
+check_stops() {
+    local t0 t1
+    expect_rc timeout 0
+    expect_out timeout '^end reached$'
+    expect_err timeout 'time limit'
+    read -r t0 t1 <"$c/timeout.time"
+    awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 1.8 && b - a < 8) }' ||
+        err "took $t0..$t1 s for -T 2"
+    check "stop-timeout-$1"
+    for sig in sigint sigterm; do
+        expect_rc "$sig" 0
+        expect_out "$sig" '^end reached$'
+        expect_err "$sig" 'stopping: (Interrupt|Terminated)'
+        check "stop-$sig-$1"
+    done
+}
+
+check_command() {
+    local target pid
+    expect_rc command 0
+    target=$(sed -n 's/^target=//p' "$c/command.out")
+    pid=$(sed -n 's/^cmd pid=//p' "$c/command.out")
+    [[ -n $target && $target == "$pid" ]] || err "target ${target:-none}, command pid ${pid:-none}"
+    expect_err command 'stopping: the command ended'
+    expect_out command '^end reached$'
+    check "command-$1"
+    expect_rc outfile 0
+    grep -q '^hello world$' "$c/outfile.file" 2>/dev/null || err "output file: $(head -c 200 "$c/outfile.file" 2>/dev/null)"
+    [[ ! -s $c/outfile.out ]] || err "stdout not empty with -o"
+    check "output-file-$1"
+}
+
+check_messages() {
+    expect_rc error 1
+    expect_err error '^ERROR: probe begin: deliberate failure$'
+    expect_out error '^end reached$'
+    check "script-error-$1"
+    expect_rc overtime 1
+    expect_err overtime '^ERROR: probe begin: more than 1000 actions \(overtime\)$'
+    expect_err overtime '1 probe invocations stopped for running too long'
+    check "overtime-$1"
+    expect_rc warn 0
+    expect_err warn '^WARNING: probe begin: deliberate warning$'
+    check "script-warning-$1"
+}
+
+check_flood() {
+    local lines dropped
+    expect_rc flood 0
+    lines=$(grep -c '^flood ' "$c/flood.out")
+    dropped=$(sed -n 's/.*stats: hits=[0-9]* dropped=\([0-9]*\).*/\1/p' "$c/flood.err")
+    ((${dropped:-0} > 0)) || err "dropped=${dropped:-none}, expected > 0"
+    ((lines + ${dropped:-0} == flood_records)) ||
+        err "$lines lines + ${dropped:-?} dropped != $flood_records"
+    expect_err flood "WARNING: ${dropped:-x} output records dropped"
+    check "flood-drops-$1"
+}
+
+check_load_errors() {
+    expect_rc badvalue 1
+    expect_err badvalue 'invalid argument, such as a bad module parameter'
+    check "bad-parameter-$1"
+    expect_rc wrongkernel 1
+    expect_err wrongkernel 'invalid module format; was it built for another kernel\?'
+    check "wrong-kernel-$1"
+    expect_rc loaded 1
+    expect_err loaded 'a module named t_hello is already loaded'
+    check "already-loaded-$1"
+    expect_rc disabled 1
+    expect_err disabled 'module loading is disabled'
+    check "modules-disabled-$1"
+}
+
+check_stress() {
+    local klog=$2 runs stats
+    runs=$(grep -c 'rc=0$' "$c/stress.rcs" 2>/dev/null)
+    ((${runs:-0} == 12)) || err "runs: $(paste -sd' ' "$c/stress.rcs" 2>/dev/null)"
+    stats=$(grep -c 'stats: hits=[1-9]' "$c/stress.err")
+    ((stats >= 6)) || err "$stats runs reported counters with hits, expected >= 6"
+    [[ $(cat "$c/stress.left") == 0 ]] || err "modules left loaded"
+    no_err stress 'out of order|error:|ERROR'
+    grep -E 'WARNING:|BUG:|Oops|Call Trace|Kernel panic|INFO: task' "$klog" |
+        tr -d '\r' | head -n 5 | sed 's/^/klog: /' >>"$work/errors"
+    check "kprobe-stress-$1"
+}
+
+# ---------------------------------------------------------------- main
+
+# Run the whole batch for release $1 (series $2) in one VM boot.
+run_vm() {
+    local rel=$1 series=$2 other=$3 run=$4 d=$work/vm-$series rc=0 cpus=2
+    mkdir -p "$d"
+    "$vm" -r "$rel" -c "$cpus" -t 400 --klog "$d/klog" \
+        -f "$run:/bin/sonde-run" -f "$work/callloop:/bin/callloop" \
+        $(for m in $modules; do echo "-f $work/$rel/$m/$m.ko"; done) \
+        -f "$work/$other/t_hello/t_hello.ko:/root/other/t_hello.ko" \
+        -- "$(guest_script)" >"$d/stream" 2>"$d/vm.err" || rc=$?
+    if ((rc != 0)); then
+        fail "vm-$series" "sonde-vm status $rc" "$(tail -n 5 "$d/vm.err")" \
+            "$(grep -E 'BUG|Oops|panic' "$d/klog" | head -n 5)"
+        return
+    fi
+    c=$d/cases
+    split_cases "$d/stream" "$c"
+    check_hello "$series"
+    check_order "$series" "$cpus"
+    check_stops "$series"
+    check_command "$series"
+    check_messages "$series"
+    check_flood "$series"
+    check_load_errors "$series"
+    check_stress "$series" "$d/klog"
+}
+
+main() {
+    local run rels rel series other
+    : >"$work/errors"
+    run=$(loader)
+    if [[ -z $run ]]; then
+        fail loader-build "$(head -n 10 "$work/sonde-run.log")"
+        return
+    fi
+    mapfile -t rels < <(releases | awk -F. '!seen[$1 "." $2]++')
+    for rel in "${rels[@]}"; do
+        series=$(echo "$rel" | cut -d. -f1,2)
+        build_all "$rel" "$series"
+    done
+    host_checks "$run" "$work/${rels[0]:-none}/t_hello/t_hello.ko"
+    if ((${#rels[@]} == 0)); then
+        skip vm "no cloud kernel with headers installed"
+        return
+    fi
+    gcc -O2 -Wall -pthread -o "$work/callloop" "$src/testsuite/vm/progs/callloop.c" ||
+        { fail callloop-build "cannot build callloop"; return; }
+    for rel in "${rels[@]}"; do
+        series=$(echo "$rel" | cut -d. -f1,2)
+        other=$(printf '%s\n' "${rels[@]}" | grep -vxF "$rel" | head -n1)
+        if [[ ! -f $work/$rel/t_hello/t_hello.ko ]]; then
+            skip "vm-$series" "modules did not build"
+        elif [[ -z $other || ! -f $work/$other/t_hello/t_hello.ko ]]; then
+            skip "vm-$series" "needs a second kernel release for the wrong-kernel case"
+        else
+            run_vm "$rel" "$series" "$other" "$run"
+        fi
+    done
+}
+
+main
+exit 0
