@@ -37,16 +37,36 @@ void diag_loc_str(const Session *s, Loc loc, StrBuf *out)
 	sb_printf(out, "%s:%u:%u", f->name, loc.line, loc.col);
 }
 
-/* Finds line `line` (1-based) of a text; returns its length. */
-static const char *find_line(const SrcFile *f, uint32_t line, size_t *len)
+/*
+ * Indexes the starts of lines once per file, so that a file with many
+ * errors costs one scan rather than one per diagnostic.
+ */
+static void index_lines(SrcFile *f)
 {
-	const char *p = f->text, *end = f->text + f->len;
-	for (uint32_t l = 1; l < line && p < end; l++) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			return NULL;
-		p = nl + 1;
+	size_t cap = 64, n = 0;
+	uint32_t *v = xmalloc(cap * sizeof *v);
+	v[n++] = 0;
+	for (const char *p = f->text, *end = f->text + f->len;
+	     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++) {
+		if (n == cap)
+			v = xrealloc(v, (cap *= 2) * sizeof *v);
+		v[n++] = (uint32_t)(p + 1 - f->text);
 	}
+	f->line_starts = v;
+	f->nlines = (uint32_t)n;
+}
+
+/* Finds line `line` (1-based) of a file; returns its length. */
+static const char *find_line(Session *s, uint16_t file, uint32_t line,
+			     size_t *len)
+{
+	SrcFile *f = &s->files[file];
+	if (!f->line_starts)
+		index_lines(f);
+	if (line == 0 || line > f->nlines)
+		return NULL;
+	const char *p = f->text + f->line_starts[line - 1];
+	const char *end = f->text + f->len;
 	const char *nl = memchr(p, '\n', (size_t)(end - p));
 	*len = (size_t)((nl ? nl : end) - p);
 	return p;
@@ -55,9 +75,8 @@ static const char *find_line(const SrcFile *f, uint32_t line, size_t *len)
 /* Prints the source line of `loc` with a caret and `width-1` tildes. */
 static void print_snippet(Session *s, Loc loc, int width)
 {
-	const SrcFile *f = src_get(s, loc.file);
 	size_t len;
-	const char *line = find_line(f, loc.line, &len);
+	const char *line = find_line(s, loc.file, loc.line, &len);
 	if (!line)
 		return;
 	fprintf(s->diag_out, "%5u | ", loc.line);

@@ -179,7 +179,6 @@ typedef struct Cond {
 
 struct Preproc {
 	Session *s;
-	uint16_t file;
 	Lexer *lx;
 	Frame *frames;
 	int nframes, frames_cap;
@@ -211,9 +210,12 @@ static const char *spell(const Token *t)
 	}
 }
 
+/* Columns to underline: the token's spelling, within reason. */
 static int width(const Token *t)
 {
-	return t->kind == TOK_STRING || t->kind == TOK_EOF ? 1 : (int)t->len;
+	if (t->kind == TOK_STRING || t->kind == TOK_EOF || t->len < 1)
+		return 1;
+	return t->len > 200 ? 200 : (int)t->len;
 }
 
 static Token error_tok(Loc loc)
@@ -405,7 +407,8 @@ static TokList lex_arg(Preproc *pp, size_t idx, Loc use)
 	char buf[48];
 	snprintf(buf, sizeof buf, "command line argument $%zu", idx);
 	const char *what = arena_strdup(&s->arena, buf);
-	uint16_t file = src_add_expansion(s, what, text, strlen(text), use);
+	uint16_t file = src_add_expansion(s, "<command line>", what, text,
+					  strlen(text), use);
 	TokVec v = {0};
 	Lexer *lx = lex_open(s, file);
 	for (Token t = lex_next(lx); t.kind != TOK_EOF; t = lex_next(lx))
@@ -542,7 +545,8 @@ static int expansion_file(Preproc *pp, const Macro *m, Loc use)
 	if (s->nfiles >= EXPANSION_FILES_MAX)
 		return -1;
 	const SrcFile *def = src_get(s, m->loc.file);
-	return src_add_expansion(s, m->what, def->text, def->len, use);
+	return src_add_expansion(s, def->name, m->what, def->text, def->len,
+				 use);
 }
 
 /* Expands a use of `m`; false with an error token in *t on failure. */
@@ -1318,7 +1322,6 @@ Preproc *pp_open(Session *s, uint16_t file)
 {
 	Preproc *pp = xcalloc(1, sizeof *pp);
 	pp->s = s;
-	pp->file = file;
 	pp->lx = lex_open(s, file);
 	pp->defs = &pp->local;
 	pp->from = -1;

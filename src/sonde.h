@@ -85,13 +85,18 @@ typedef struct SrcFile {
 	const char *what;	/* for expansions: "macro 'foo'", "argument $1" */
 	bool is_tapset;		/* comes from the tapset library */
 	bool owns_text;		/* text is malloc'd and freed with the session */
+	uint32_t *line_starts;	/* diag.c: offsets of lines, built on first use */
+	uint32_t nlines;
 } SrcFile;
 
 struct Session;
 uint16_t src_add(struct Session *s, const char *name, const char *text,
 		 size_t len);
-uint16_t src_add_expansion(struct Session *s, const char *what,
-			   const char *text, size_t len, Loc from);
+/* `name` names where `text` comes from (the macro's defining file, or
+   "<command line>"); `from` is the expansion site. */
+uint16_t src_add_expansion(struct Session *s, const char *name,
+			   const char *what, const char *text, size_t len,
+			   Loc from);
 /* Like src_add, but the session takes over the malloc'd text. */
 uint16_t src_add_owned(struct Session *s, const char *name, char *text,
 		       size_t len);

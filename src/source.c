@@ -35,11 +35,11 @@ uint16_t src_add_owned(Session *s, const char *name, char *text, size_t len)
 				 .owns_text = true });
 }
 
-uint16_t src_add_expansion(Session *s, const char *what, const char *text,
-			   size_t len, Loc from)
+uint16_t src_add_expansion(Session *s, const char *name, const char *what,
+			   const char *text, size_t len, Loc from)
 {
 	const SrcFile *site = src_get(s, from.file);
-	return add(s, (SrcFile){ .name = site->name, .text = text, .len = len,
+	return add(s, (SrcFile){ .name = name, .text = text, .len = len,
 				 .from = from, .what = what,
 				 .is_tapset = site->is_tapset });
 }
@@ -51,9 +51,11 @@ const SrcFile *src_get(const Session *s, uint16_t file)
 
 void src_free_all(Session *s)
 {
-	for (size_t i = 0; i < s->nfiles; i++)
+	for (size_t i = 0; i < s->nfiles; i++) {
 		if (s->files[i].owns_text)
 			free((char *)s->files[i].text);
+		free(s->files[i].line_starts);
+	}
 	free(s->files);
 	s->files = NULL;
 	s->nfiles = s->files_cap = 0;
