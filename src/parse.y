@@ -75,15 +75,17 @@ struct Parser {
 	Token pend[2];
 	int npend;
 	Token cur;
-	Loc cur_end;		/* end of `cur` for the underline width */
-	int cur_width;
 
 	/* Probe point context, see the file comment. */
 	bool in_points;
 	int braces;		/* brace depth outside probe points */
 	int parens;		/* paren depth inside probe points */
 	bool after_arrow;	/* `->` was the last token: names only */
-	int inject;		/* '}' still to hand out before `cur` */
+	int nparen;		/* '(' depth outside probe points */
+	int paren_errors;	/* s->nerrors when the outermost '(' opened */
+	int inject_parens;	/* ')' still to hand out before `cur` */
+	int inject_braces;	/* '}' still to hand out after those */
+	size_t ntokens;		/* tokens read, to notice an empty script */
 	Loc last_error;		/* where the last syntax error was reported */
 
 	/* Building. */
@@ -204,7 +206,8 @@ static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond);
 %left '&'
 %left EQ NE '<' LE '>' GE MATCH NOMATCH
 %left SHL SHR
-%left '+' '-' '.'
+%left '.'
+%left '+' '-'
 %left '*' '/' '%'
 
 %type <e> expr ternary bexpr unary postfix primary tchain opt_expr
@@ -515,6 +518,9 @@ primary:
 	| '(' error ')'		{ $$ = ast_expr(p->s, E_WILD, @1); }
 	| IDENT '(' error ')'	{ $$ = sym(p, E_CALL, $1, (List){0}); }
 	| tchain
+	| AT_OP '(' error ')'	{ $$ = at_call(p, $1, (List){0}); }
+	| AT_CAST '(' error ')'	{ $$ = ast_expr(p->s, E_WILD, @1); }
+	| AT_VAR '(' error ')'	{ $$ = ast_expr(p->s, E_WILD, @1); }
 	;
 
 tchain:
@@ -673,6 +679,19 @@ static Expr *sym(Parser *p, ExprKind kind, Token t, List args)
 	return e;
 }
 
+/* The right of =~ is compiled when the script is translated: it must
+   be a literal. */
+static void regex_not_literal(Parser *p, const Expr *e)
+{
+	if (e->kind == E_IDENT)
+		error_at(p, e->loc, (int)strlen(e->sym.name), "expected a string "
+			 "literal (the regular expression), saw '%s'",
+			 e->sym.name);
+	else
+		error_at(p, e->loc, 1, "expected a string literal (the regular "
+			 "expression), saw an expression");
+}
+
 static Expr *unary(Parser *p, ExprKind kind, Op op, Loc loc, Expr *a)
 {
 	Expr *e = ast_expr(p->s, kind, loc);
@@ -684,6 +703,8 @@ static Expr *unary(Parser *p, ExprKind kind, Op op, Loc loc, Expr *a)
 static Expr *binary(Parser *p, ExprKind kind, Op op, Loc loc, Expr *a,
 		    Expr *b)
 {
+	if ((op == OP_MATCH || op == OP_NOMATCH) && b->kind != E_STR)
+		regex_not_literal(p, b);
 	Expr *e = ast_expr(p->s, kind, loc);
 	e->op = (uint8_t)op;
 	e->kid.a = a;
@@ -829,7 +850,7 @@ static Stmt *if_stmt(Parser *p, Loc loc, Expr *c, Stmt *a, Stmt *b)
 	Stmt *st = ast_stmt(p->s, S_IF, loc);
 	st->cond.e = c;
 	st->cond.then = or_empty(p, a, loc);
-	st->cond.els = b ? b : NULL;
+	st->cond.els = b;
 	return st;
 }
 
@@ -1036,6 +1057,22 @@ static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond)
 
 /* ============================================================= yylex */
 
+/* The next synthetic closer, with the location of the token it
+   precedes (p->cur). */
+static int next_injected(Parser *p, Token *t)
+{
+	int tok = p->inject_parens ? ')' : '}';
+	if (p->inject_parens)
+		p->inject_parens--;
+	else
+		p->inject_braces--;
+	*t = p->cur;
+	t->kind = TOK_OP;
+	t->text = tok == ')' ? ")" : "}";
+	t->len = 1;
+	return tok;
+}
+
 static Token next_raw(Parser *p)
 {
 	if (p->npend)
@@ -1157,14 +1194,19 @@ static int dollar(Parser *p, Token *t)
 	return T_DOLLAR;
 }
 
-static int at_token(const Token *t)
+static int at_token(Parser *p, const Token *t)
 {
 	AtOp op = ast_at_lookup(t->text);
+	if (op == AT_NONE) {
+		error_at(p, t->loc, (int)t->len, "unknown macro '%s'", t->text);
+		p->last_error = t->loc;
+		return T_SONDE_YYerror;
+	}
 	if (op == AT_CAST)
 		return T_AT_CAST;
 	if (op == AT_VAR)
 		return T_AT_VAR;
-	return op == AT_NONE ? T_BADTOK : T_AT_OP;
+	return T_AT_OP;
 }
 
 /* Keeps the probe point context up to date for an operator token. */
@@ -1184,22 +1226,50 @@ static int points_op(Parser *p, const Token *t, int tok)
 }
 
 /*
- * A declaration keyword inside a body means the body lacks its '}':
- * report that once, then hand out the missing braces before the keyword
- * so the parser resumes at top level rather than failing on every
- * declaration that follows.
+ * Braces never nest inside parentheses, and declarations never nest
+ * inside bodies: a brace inside open parentheses, or a declaration
+ * keyword starting a line inside a body, means a ')' or '}' is missing.
+ * The missing closers are handed out before `t` (then `t` itself), so
+ * the parser resumes where the script obviously meant to be instead of
+ * recovery swallowing the next probe.  A brace in parentheses is first
+ * shown to the parser so that it reports the error in its own words
+ * (see yyreport_syntax_error); closers are supplied silently when an
+ * error inside the parentheses was reported already.
  */
-static int close_bodies(Parser *p, Token *t)
+static int close_open(Parser *p, Token *t, bool braces_too)
 {
-	error_at(p, t->loc, (int)t->len, "expected '}', saw '%s'", t->text);
-	p->last_error = t->loc;
-	p->inject = p->braces - 1;
-	p->braces = 0;
+	p->inject_parens = p->nparen;
+	p->inject_braces = braces_too ? p->braces : 0;
+	p->nparen = 0;
+	if (braces_too)
+		p->braces = 0;
 	push_back(p, *t);
-	t->kind = TOK_OP;
-	t->text = "}";
-	t->len = 1;
-	return '}';
+	p->cur = *t;
+	return next_injected(p, t);
+}
+
+/* A declaration keyword at the start of a line inside a body. */
+static int missing_closers(Parser *p, Token *t)
+{
+	if (!p->nparen || p->s->nerrors == p->paren_errors) {
+		error_at(p, t->loc, (int)t->len, "expected '%c', saw '%s'",
+			 p->nparen ? ')' : '}', t->text);
+		p->last_error = t->loc;
+	}
+	return close_open(p, t, true);
+}
+
+/* Called on a syntax error at `cur`: a brace rejected inside
+   parentheses gets its closers now, and is read again after them. */
+static void close_after_error(Parser *p)
+{
+	const Token *t = &p->cur;
+	if (p->nparen == 0 || t->kind != TOK_OP ||
+	    (t->text[0] != '{' && t->text[0] != '}'))
+		return;
+	p->inject_parens = p->nparen;
+	p->nparen = 0;
+	push_back(p, *t);
 }
 
 static int ident_token(Parser *p, Token *t)
@@ -1220,8 +1290,11 @@ static int ident_token(Parser *p, Token *t)
 	}
 	bool decl_kw = kw == T_PROBE || kw == T_GLOBAL || kw == T_FUNCTION ||
 		       kw == T_PRIVATE;
-	if (decl_kw && !p->in_points && p->braces > 0)
-		return close_bodies(p, t);
+	if (decl_kw && decl_start && !p->in_points &&
+	    (p->braces > 0 || p->nparen > 0))
+		return missing_closers(p, t);
+	if (decl_kw)
+		p->nparen = 0;
 	if (kw == T_PROBE) {
 		p->in_points = true;
 		p->parens = 0;
@@ -1248,7 +1321,7 @@ static int classify(Parser *p, Token *t)
 	case TOK_DOLLAR:
 		return dollar(p, t);
 	case TOK_AT:
-		return at_token(t);
+		return at_token(p, t);
 	case TOK_EMBEDDED:
 		return T_EMBEDDED;
 	case TOK_OP:
@@ -1257,7 +1330,17 @@ static int classify(Parser *p, Token *t)
 	tok = op_token(t->text);
 	if (p->in_points)
 		return points_op(p, t, tok);
-	if (tok == '{')
+	if ((tok == '{' || tok == '}') && p->nparen > 0) {
+		if (p->s->nerrors > p->paren_errors)
+			return close_open(p, t, false);
+		return tok;	/* counted when read again */
+	}
+	if (tok == '(') {
+		if (p->nparen++ == 0)
+			p->paren_errors = p->s->nerrors;
+	} else if (tok == ')' && p->nparen > 0)
+		p->nparen--;
+	else if (tok == '{')
 		p->braces++;
 	else if (tok == '}' && p->braces > 0)
 		p->braces--;
@@ -1268,13 +1351,14 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
 {
 	Token t;
 	int tok;
-	if (p->inject > 0) {
-		p->inject--;
-		*lloc = p->cur.loc;
-		lval->tok = p->cur;
-		return '}';
+	if (p->inject_parens > 0 || p->inject_braces > 0) {
+		tok = next_injected(p, &t);
+		*lloc = t.loc;
+		lval->tok = t;
+		return tok;
 	}
 	t = next_raw(p);
+	p->ntokens++;
 	if (p->in_points && p->parens == 0 && is_op(&t, "*")) {
 		t = glue_name(p, t);
 		tok = T_PPNAME;
@@ -1340,7 +1424,7 @@ static const int continuation[] = {
 	T_OROR, T_ANDAND, T_EQ, T_NE, T_LE, T_GE, T_MATCH, T_NOMATCH,
 	T_SHL, T_SHR, T_INC, T_DEC, T_ARROW, T_ASSIGNOP, T_DSUFFIX, T_IN,
 	'=', '?', '|', '^', '&', '<', '>', '+', '-', '.', '*', '/', '%',
-	'(', '[', 0
+	'(', '[', '!', T_IF, T_ALIAS_ADD, 0
 };
 
 typedef struct Expected {
@@ -1382,10 +1466,12 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 		x.has[v[i]] = true;
 	if (take(&x, decl_start, T_GLOBAL, "a declaration"))
 		x.has[YYSYMBOL_YYEOF] = false;
-	if (take(&x, stmt_start, T_IF, "a statement"))
+	if (take(&x, stmt_start, T_WHILE, "a statement"))
 		drop(&x, expr_start);
 	else if (x.has[YYTRANSLATE(T_IDENT)])
 		take(&x, expr_start, T_NUMBER, "an expression");
+	if (x.has[YYTRANSLATE(')')])	/* types are optional */
+		x.has[YYTRANSLATE(':')] = false;
 	Expected saved = x;
 	drop(&x, continuation);
 	if (!any_left(&x) && x.nitems == 0)
@@ -1397,8 +1483,8 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 		sb_puts(out, "something else");
 		return;
 	}
-	if (x.nitems > 3)
-		x.nitems = 3;
+	if (x.nitems > 4)
+		x.nitems = 4;
 	for (int i = 0; i < x.nitems; i++) {
 		if (i > 0)
 			sb_puts(out, i == x.nitems - 1 ? " or " : ", ");
@@ -1408,6 +1494,7 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
 {
+	close_after_error(p);
 	if (memcmp(&p->cur.loc, &p->last_error, sizeof(Loc)) == 0)
 		return 0;
 	p->last_error = p->cur.loc;
@@ -1443,8 +1530,13 @@ struct AstFile *parse_file(Session *s, uint16_t file)
 	p.pp = pp_open(s, file);
 	if (!p.pp)
 		return NULL;
+	int errors_before = s->nerrors;
 	sonde_yyparse(&p);
 	pp_close(p.pp);
+	const SrcFile *src = src_get(s, file);
+	if (p.ntokens <= 1 && p.ndecls == 0 && !src->is_tapset &&
+	    s->nerrors == errors_before)
+		error_at(&p, (Loc){0}, 1, "script '%s' is empty", src->name);
 	AstFile *f = arena_alloc(&s->arena, sizeof *f);
 	f->file = file;
 	f->n = (uint32_t)p.ndecls;

@@ -22,7 +22,8 @@
 /* Binding strength of each expression form; higher binds tighter. */
 enum {
 	P_ASSIGN = 1, P_TERNARY, P_OROR, P_ANDAND, P_IN, P_BITOR, P_BITXOR,
-	P_BITAND, P_CMP, P_SHIFT, P_ADD, P_MUL, P_UNARY, P_POSTFIX, P_PRIMARY
+	P_BITAND, P_CMP, P_SHIFT, P_CONCAT, P_ADD, P_MUL, P_UNARY, P_POSTFIX,
+	P_PRIMARY
 };
 
 static int binary_prec(Op op)
@@ -34,7 +35,8 @@ static int binary_prec(Op op)
 	case OP_BITXOR: return P_BITXOR;
 	case OP_BITAND: return P_BITAND;
 	case OP_SHL: case OP_SHR: return P_SHIFT;
-	case OP_ADD: case OP_SUB: case OP_CONCAT: return P_ADD;
+	case OP_CONCAT: return P_CONCAT;
+	case OP_ADD: case OP_SUB: return P_ADD;
 	case OP_MUL: case OP_DIV: case OP_MOD: return P_MUL;
 	default: return P_CMP;
 	}

@@ -214,6 +214,10 @@ static void test_expressions(void)
 	      "probe begin {\n    x = (a || b) && (c | d) ^ (e & f) == (g < h) << (i + j) * k;\n"
 	      "    y = a - b - (c - d);\n    z = (a = b) + (c ? d : e);\n"
 	      "    w = (x in a) < 1;\n}\n");
+	shape("concatenation binds between shifts and sums",
+	      "probe begin { a = x . y + z << 1  b = (x . y) + z  c = x . (y . z) }",
+	      "probe begin {\n    a = x . y + z << 1;\n    b = (x . y) + z;\n"
+	      "    c = x . (y . z);\n}\n");
 	shape("assignment and ternary",
 	      "probe begin { a = b = c ? d : e ? f : g  x = a ? b : c = d  "
 	      "y = (a ? b : c) ? d = 1 : e  s .= \"x\"  t <<< 1  u >>= 2 }",
@@ -306,6 +310,17 @@ static void test_errors(void)
 	       "probe begin { x = = 1; y = 2; z = 3; w = * 2 }",
 	       "t.stp:1:19: parse error: expected an expression, saw '='\n"
 	       "t.stp:1:42: parse error: expected an expression, saw '*'\n");
+	errors("missing parenthesis does not swallow the next probe",
+	       "probe begin { x = (1 + 2\n}\nprobe end { f(1, 2 }\nprobe never { y = 1 + }",
+	       "t.stp:2:1: parse error: expected ')', saw '}'\n"
+	       "t.stp:3:20: parse error: expected ')' or ',', saw '}'\n"
+	       "t.stp:4:23: parse error: expected an expression, saw '}'\n");
+	errors("unknown macro", "probe begin { x = @nosuch + 1 }",
+	       "t.stp:1:19: parse error: unknown macro '@nosuch'\n");
+	errors("regular expression must be a literal",
+	       "probe begin { if (s =~ re) { } }",
+	       "t.stp:1:24: parse error: expected a string literal (the regular "
+	       "expression), saw 're'\n");
 	errors("missing closing brace",
 	       "probe begin { x = 1\nprobe end { x = 2 }\nprobe end { x = 2 + }",
 	       "t.stp:2:1: parse error: expected '}', saw 'probe'\n"
