@@ -10,12 +10,21 @@
 
 #include <linux/version.h>
 #include <linux/timer.h>
+#include <linux/hrtimer.h>
 
 /* timer_delete_sync() appeared in 6.2; del_timer_sync() went away later. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 #define sonde_timer_delete_sync(t) timer_delete_sync(t)
 #else
 #define sonde_timer_delete_sync(t) del_timer_sync(t)
+#endif
+
+/* hrtimer_setup() replaced hrtimer_init() plus setting .function in 6.13. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define sonde_hrtimer_setup(t, fn, clock, mode) hrtimer_setup(t, fn, clock, mode)
+#else
+#define sonde_hrtimer_setup(t, fn, clock, mode) \
+	do { hrtimer_init(t, clock, mode); (t)->function = (fn); } while (0)
 #endif
 
 #endif /* SONDE_COMPAT_H */

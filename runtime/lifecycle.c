@@ -45,11 +45,11 @@ static int sonde_target;
 module_param(sonde_target, int, 0444);
 MODULE_PARM_DESC(sonde_target, "target process id");
 
-unsigned long sonde_maxaction = 100000;
+unsigned long sonde_maxaction = MAXACTION;
 module_param(sonde_maxaction, ulong, 0444);
 MODULE_PARM_DESC(sonde_maxaction, "work units one probe invocation may use");
 
-static unsigned int sonde_maxerrors;
+static unsigned int sonde_maxerrors = MAXERRORS;
 module_param(sonde_maxerrors, uint, 0444);
 MODULE_PARM_DESC(sonde_maxerrors, "errors tolerated before the session ends");
 
@@ -61,11 +61,13 @@ struct counters {
 	unsigned long skipped;    /* hits while this CPU was busy */
 	unsigned long overtime;   /* invocations stopped by sonde_tick */
 	unsigned long warnings;
+	unsigned long lockskips;  /* hits skipped for lock contention */
 };
 
 static DEFINE_PER_CPU(struct sonde_ctx, contexts);
 static DEFINE_PER_CPU(struct counters, counters);
 static atomic_long_t errors;
+static atomic_long_t lockskips;  /* all CPUs, against MAXSKIPPED */
 
 static const struct sonde_script *script;
 static atomic_t state = ATOMIC_INIT(SONDE_STARTING);
@@ -99,7 +101,12 @@ bool sonde_probe_enter_in(struct sonde_ctx **ctxp, const char *probe,
 	c->irqflags = flags;
 	c->actions = 0;
 	c->aborted = false;
+	c->fatal = false;
+	c->otf_kick = false;
+	c->try_depth = 0;
+	c->nesting = 0;
 	c->probe = probe;
+	c->where = NULL;
 	c->stage.len = 0;
 	this_cpu_inc(counters.hits);
 	*ctxp = c;
@@ -132,27 +139,54 @@ void sonde_printf(struct sonde_ctx *c, const char *fmt, ...)
 	va_end(args);
 }
 
-/* Send "probe NAME: message" as one frame of the given type, after the
- * output the invocation staged so far. */
-static void report(struct sonde_ctx *c, unsigned int type, const char *fmt,
-		   va_list args)
+/* Send the message c->errmsg as one frame of the given type, after the
+ * output the invocation staged so far: "WHAT near WHERE" when the
+ * statement is known, else "probe NAME: WHAT". */
+static void report(struct sonde_ctx *c, unsigned int type)
 {
 	sonde_stage_commit(&c->stage, SONDE_FRAME_OUTPUT);
-	sonde_printf(c, "probe %s: ", c->probe ? c->probe : "?");
-	sonde_stage_vprintf(&c->stage, fmt, args);
+	if (c->where)
+		sonde_printf(c, "%s near %s", c->errmsg, c->where);
+	else
+		sonde_printf(c, "probe %s: %s", c->probe ? c->probe : "?",
+			     c->errmsg);
 	sonde_stage_commit(&c->stage, type);
+}
+
+/* An error that ends the invocation: report and count it. */
+static void raise_error(struct sonde_ctx *c)
+{
+	report(c, SONDE_FRAME_ERROR);
+	c->aborted = true;
+	if (atomic_long_inc_return(&errors) > sonde_maxerrors)
+		sonde_request_exit();
 }
 
 void sonde_error(struct sonde_ctx *c, const char *fmt, ...)
 {
 	va_list args;
 
+	if (c->aborted)
+		return;                  /* already unwinding: keep the first */
 	va_start(args, fmt);
-	report(c, SONDE_FRAME_ERROR, fmt, args);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, args);
 	va_end(args);
-	c->aborted = true;
-	if (atomic_long_inc_return(&errors) > sonde_maxerrors)
-		sonde_request_exit();
+	if (c->try_depth) {
+		c->aborted = true;       /* the catch clause takes it */
+		return;
+	}
+	raise_error(c);
+}
+
+void sonde_fatal(struct sonde_ctx *c, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, args);
+	va_end(args);
+	c->fatal = true;
+	raise_error(c);
 }
 
 void sonde_warn(struct sonde_ctx *c, const char *fmt, ...)
@@ -160,16 +194,32 @@ void sonde_warn(struct sonde_ctx *c, const char *fmt, ...)
 	va_list args;
 
 	va_start(args, fmt);
-	report(c, SONDE_FRAME_WARNING, fmt, args);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, args);
 	va_end(args);
+	report(c, SONDE_FRAME_WARNING);
 	this_cpu_inc(counters.warnings);
 }
 
 bool sonde_overtime(struct sonde_ctx *c)
 {
 	this_cpu_inc(counters.overtime);
-	sonde_error(c, "more than %lu actions (overtime)", sonde_maxaction);
+	sonde_fatal(c, "more than %lu actions (overtime)", sonde_maxaction);
 	return false;
+}
+
+bool sonde_too_deep(struct sonde_ctx *c)
+{
+	sonde_error(c, "function call nesting too deep (MAXNESTING %d)",
+		    MAXNESTING);
+	return false;
+}
+
+void sonde_count_lock_skip(struct sonde_ctx *c)
+{
+	this_cpu_inc(counters.lockskips);
+	if (atomic_long_inc_return(&lockskips) == MAXSKIPPED + 1)
+		sonde_fatal(c, "skipped too many probes (more than MAXSKIPPED %d) for lock contention",
+			    MAXSKIPPED);
 }
 
 void sonde_request_exit(void)
@@ -219,11 +269,14 @@ static void post_stats(void)
 		sum.skipped += c->skipped;
 		sum.overtime += c->overtime;
 		sum.warnings += c->warnings;
+		sum.lockskips += c->lockskips;
 	}
-	sonde_ctl_post("stats hits=%lu dropped=%lu errors=%ld warnings=%lu skipped=%lu overtime=%lu\n",
+	/* skipped counts both kinds; lockskips, the contended ones alone. */
+	sonde_ctl_post("stats hits=%lu dropped=%lu errors=%ld warnings=%lu skipped=%lu overtime=%lu lockskips=%lu\n",
 		       sum.hits, sonde_transport_dropped(),
-		       atomic_long_read(&errors), sum.warnings, sum.skipped,
-		       sum.overtime);
+		       atomic_long_read(&errors), sum.warnings,
+		       sum.skipped + sum.lockskips, sum.overtime,
+		       sum.lockskips);
 }
 
 /* The stop sequence; see the top of lifecycle.h. */
@@ -345,9 +398,13 @@ int sonde_session_init(const struct sonde_script *s)
 		pr_err("%s: cannot set up the session: %d\n", KBUILD_MODNAME, ret);
 		return ret;
 	}
-	ret = s->register_probes ? s->register_probes() : 0;
+	ret = s->alloc ? s->alloc() : 0;
+	if (!ret && s->register_probes)
+		ret = s->register_probes();
 	if (ret) {
 		atomic_set(&state, SONDE_ERROR);
+		if (s->release)
+			s->release();
 		sonde_transport_exit();
 		teardown();
 		return ret;
@@ -363,6 +420,8 @@ void sonde_session_exit(void)
 	/* A probe stuck past the stop wait still owns its buffers. */
 	while (!wait_idle(STOP_WAIT_MS))
 		pr_warn("%s: waiting for running probes\n", KBUILD_MODNAME);
+	if (script->release)
+		script->release();
 	sonde_transport_exit();
 	teardown();
 }

@@ -24,6 +24,7 @@
 #include <linux/types.h>
 #include <linux/string.h>
 #include "transport.h"
+#include "limits.h"
 
 enum sonde_state {
 	SONDE_STARTING,   /* loaded, probes registered, begin not done */
@@ -36,19 +37,38 @@ enum sonde_state {
 /*
  * Per-CPU probe context.  busy is set for the whole of an invocation on
  * this CPU; the other fields are valid only while busy is set, and only
- * for the invocation that set it.
+ * for the invocation that set it (sonde_probe_enter resets them).
+ *
+ * Error state: aborted is the one flag generated code tests after every
+ * statement and call that can fail; while it is set the code unwinds to
+ * the innermost catch (try_depth > 0) or returns.  fatal errors
+ * (overtime) cannot be caught.  errmsg holds the message of the last
+ * error, which a catch clause reads.
  */
 struct sonde_ctx {
 	int busy;
-	bool aborted;             /* error or overtime: body must return */
+	bool aborted;             /* error or overtime: body must unwind */
+	bool fatal;               /* the error cannot be caught */
+	bool otf_kick;            /* a probe condition changed (otf.h) */
+	unsigned int try_depth;   /* try blocks entered and not left */
+	unsigned int nesting;     /* script function calls in progress */
 	unsigned long irqflags;   /* to restore at sonde_probe_exit() */
 	unsigned long actions;    /* work units used, see sonde_tick() */
 	const char *probe;        /* name of the probe, for messages */
+	const char *where;        /* statement being run, or NULL */
 	struct sonde_stage stage; /* this invocation's pending output */
+	char errmsg[MAXSTRINGLEN];/* message of the last error */
 };
 
-/* What the runtime needs from the module; every member may be NULL. */
+/*
+ * What the runtime needs from the module; every member may be NULL.
+ * alloc sets up what probes use (maps, statistics) before any probe is
+ * registered; release frees it once no probe can run (module exit, or
+ * a failed init, then also after a partial alloc).
+ */
 struct sonde_script {
+	int (*alloc)(void);               /* module init, may fail */
+	void (*release)(void);            /* module exit, no probe running */
 	int (*register_probes)(void);     /* module init, may fail */
 	void (*unregister_probes)(void);  /* returns when no handler runs */
 	void (*begin)(void);              /* runs begin probes, in order */
@@ -98,8 +118,14 @@ static inline void sonde_print(struct sonde_ctx *ctx, const char *s)
 void sonde_printf(struct sonde_ctx *ctx, const char *fmt, ...)
 	__printf(2, 3);
 
-/* Errors abort the invocation (ctx->aborted); warnings do not. */
+/*
+ * Errors abort the invocation (ctx->aborted); warnings do not.  Inside a
+ * try block an error is only recorded in ctx->errmsg, for the catch.
+ * The message reads "WHAT near WHERE" when ctx->where is set, else
+ * "probe NAME: WHAT".
+ */
 void sonde_error(struct sonde_ctx *ctx, const char *fmt, ...) __printf(2, 3);
+void sonde_fatal(struct sonde_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 void sonde_warn(struct sonde_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 
 /* Ask the loader to end the session (the script's exit()); any context. */
@@ -109,18 +135,81 @@ void sonde_request_exit(void);
 int sonde_target_pid(void);
 
 /*
- * Count one work unit; false once the invocation is over its budget
- * (sonde_maxaction) or aborted, and then the body must return.  Called
- * at every branch and loop iteration of the generated code.
+ * Count n work units; false once the invocation is over its budget
+ * (sonde_maxaction, default MAXACTION) or aborted, and then the body
+ * must unwind.  Generated code charges each straight-line run of
+ * statements once with its length and each loop iteration with one.
  */
 extern unsigned long sonde_maxaction;
 bool sonde_overtime(struct sonde_ctx *ctx);
 
-static inline bool sonde_tick(struct sonde_ctx *ctx)
+static inline bool sonde_tick_n(struct sonde_ctx *ctx, unsigned long n)
 {
-	if (likely(++ctx->actions <= sonde_maxaction && !ctx->aborted))
+	ctx->actions += n;
+	if (likely(ctx->actions <= sonde_maxaction && !ctx->aborted))
 		return true;
 	return ctx->aborted ? false : sonde_overtime(ctx);
 }
+
+static inline bool sonde_tick(struct sonde_ctx *ctx)
+{
+	return sonde_tick_n(ctx, 1);
+}
+
+/* The statement about to run, named in error messages ("near ..."). */
+static inline void sonde_at(struct sonde_ctx *ctx, const char *where)
+{
+	ctx->where = where;
+}
+
+/*
+ * try/catch without longjmp: the emitter brackets a try block with
+ * sonde_try_enter()/sonde_try_leave(); when aborted is set inside, it
+ * jumps to the catch clause, which starts with sonde_catch(): true means
+ * the error is handled (aborted cleared, message in ctx->errmsg), false
+ * (a fatal error) means keep unwinding.
+ */
+static inline void sonde_try_enter(struct sonde_ctx *ctx)
+{
+	ctx->try_depth++;
+}
+
+static inline void sonde_try_leave(struct sonde_ctx *ctx)
+{
+	ctx->try_depth--;
+}
+
+static inline bool sonde_catch(struct sonde_ctx *ctx)
+{
+	ctx->try_depth--;
+	if (ctx->fatal)
+		return false;
+	ctx->aborted = false;
+	return true;
+}
+
+/*
+ * Script function calls: sonde_call_enter() before the body (false:
+ * nesting too deep, an error was raised, do not call), sonde_call_leave()
+ * after it, on every path.
+ */
+bool sonde_too_deep(struct sonde_ctx *ctx);
+
+static inline bool sonde_call_enter(struct sonde_ctx *ctx)
+{
+	if (likely(ctx->nesting < MAXNESTING)) {
+		ctx->nesting++;
+		return true;
+	}
+	return sonde_too_deep(ctx);
+}
+
+static inline void sonde_call_leave(struct sonde_ctx *ctx)
+{
+	ctx->nesting--;
+}
+
+/* A probe skipped because a global's lock was contended (locks.c). */
+void sonde_count_lock_skip(struct sonde_ctx *ctx);
 
 #endif /* SONDE_LIFECYCLE_H */

@@ -125,7 +125,7 @@ typedef struct DerivedProbe {
  */
 typedef struct Probe {
 	const Decl *decl;	/* the probe as written */
-	const char *written;	/* the point as written */
+	const ProbePoint *written; /* the point as the script wrote it */
 	Stmt *body;
 	PtrVec locals;		/* Var* */
 	Expr *cond;

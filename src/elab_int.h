@@ -28,6 +28,8 @@ typedef struct Elab {
 	PtrVec globals;		/* Var*: script and loaded library globals */
 	PtrVec funcs;		/* Func* */
 	PtrVec aliases;		/* const Decl* D_ALIAS */
+	PtrVec pending;		/* const Decl* D_PROBE not derived yet */
+	PtrVec all_probes;	/* Probe*: every derived probe body */
 
 	/* Derivation: the probe that receives derived points, or a
 	   listing sink when `listing` is set. */
@@ -49,6 +51,8 @@ size_t elab_find_funcs(Elab *e, const char *name, uint16_t file,
    true if something was loaded. */
 bool elab_load_func(Elab *e, const char *name);
 bool elab_load_global(Elab *e, const char *name);
+/* The library, opened on first use. */
+TapsetLib *elab_lib(Elab *e);
 Elab *elab_open(Session *s);
 void elab_close(Elab *e);
 
@@ -88,8 +92,13 @@ void types_infer(Elab *e);
 
 /* ------------------------------------------------------ elab_format.c */
 
-/* Checks a print-family call's format against its argument types. */
-void format_check(Elab *e, const Expr *call, bool report);
+/*
+ * The argument types a printf format asks for, in order (a `*` width or
+ * precision asks for a long).  Returns their count, or -1 with *why set
+ * (a static message) and *at the offending offset.
+ */
+int format_types(const char *fmt, uint32_t len, Type *out, int max,
+		 const char **why, uint32_t *at);
 
 /* ------------------------------------------------------- elab_check.c */
 

@@ -7,6 +7,8 @@
  */
 #include "sonde.h"
 #include "parse.h"
+#include "elab.h"
+#include "backend.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,10 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* What pass 1 hands to pass 2: the parsed user scripts. */
+/* What each pass hands to the next: the parsed user scripts (pass 1),
+   the resolved program (pass 2). */
 typedef struct Pipeline {
 	struct AstFile **scripts;
 	size_t nscripts;
+	Program *program;
+	StrBuf c_text;		/* pass 3: the module's C source */
+	char *ko;		/* pass 4: path of the built module */
+	int run_status;		/* pass 5: the loader's exit status */
 } Pipeline;
 
 typedef bool (*PassFn)(Session *s, Pipeline *p);
@@ -48,6 +55,7 @@ static void add_parsed(Pipeline *p, struct AstFile *f)
 /* Pass 1: the main script and every -E script, each a file of its own. */
 static bool pass_parse(Session *s, Pipeline *p)
 {
+	tapset_add_macros(s);
 	uint16_t main_file = load_script(s);
 	if (!main_file)
 		return false;
@@ -65,17 +73,36 @@ static bool pass_parse(Session *s, Pipeline *p)
 	return true;
 }
 
-static bool pass_missing(Session *s, Pipeline *p, int pass, const char *name)
-{
-	(void)p;
-	diag_error(s, "pass %d (%s) is not part of this build of sonde yet; "
-		   "stop earlier with -p%d", pass, name, pass - 1);
-	return false;
-}
-
+/* Pass 2: resolution and types; -p2 prints the resolved program. */
 static bool pass_elaborate(Session *s, Pipeline *p)
 {
-	return pass_missing(s, p, PASS_ELABORATE, "elaboration");
+	if (!elab_run(s, p->scripts, p->nscripts, &p->program))
+		return false;
+	if (s->last_pass == PASS_ELABORATE)
+		elab_print(s, p->program, stdout);
+	return true;
+}
+
+/* Pass 3: the module's C source; -p3 prints it. */
+static bool pass_translate(Session *s, Pipeline *p)
+{
+	if (!translate_program(s, p->program, &p->c_text))
+		return false;
+	if (s->last_pass == PASS_TRANSLATE)
+		fputs(p->c_text.data, stdout);
+	return true;
+}
+
+/* Pass 4: kbuild through the build cache; -p4 prints the .ko path. */
+static bool pass_build(Session *s, Pipeline *p)
+{
+	return build_module(s, p->c_text.data, &p->ko);
+}
+
+/* Pass 5: the loader, here or in a VM; its status is sonde's. */
+static bool pass_run(Session *s, Pipeline *p)
+{
+	return run_module(s, p->ko, &p->run_status);
 }
 
 static const struct {
@@ -84,6 +111,9 @@ static const struct {
 } passes[] = {
 	{ "parse", pass_parse },
 	{ "elaborate", pass_elaborate },
+	{ "translate", pass_translate },
+	{ "build", pass_build },
+	{ "run", pass_run },
 };
 
 static double now_ms(void)
@@ -109,6 +139,12 @@ static int run_passes(Session *s)
 				ok ? "" : " (failed)");
 	}
 	free(p.scripts);
+	program_free(p.program);
+	sb_free(&p.c_text);
+	free(p.ko);
+	build_cleanup(s);
+	if (ok && s->nerrors == 0 && s->last_pass == PASS_RUN)
+		return p.run_status;
 	return ok && s->nerrors == 0 ? 0 : 1;
 }
 
@@ -137,7 +173,7 @@ int main(int argc, char **argv)
 	resolve_color(&s);
 	int status;
 	if (wants_listing(&s))
-		status = pass_elaborate(&s, NULL) ? 0 : 1;
+		status = listing_run(&s) ? 0 : 1;
 	else
 		status = run_passes(&s);
 	session_free(&s);

@@ -67,6 +67,8 @@ static const char help_text[] =
 	"  -F                 flight recorder mode\n"
 	"  -S SIZE[,N]        switch output files at SIZE MB, keep N of them\n"
 	"  -T SECONDS         stop the script after SECONDS\n"
+	"  --vm[=RELEASE]     run the module in a throwaway VM booted from kernel\n"
+	"                     RELEASE (default: -r, else the newest cloud kernel)\n"
 	"\n"
 	"Information:\n"
 	"  -l PROBE           list probe points matching PROBE\n"
@@ -83,6 +85,7 @@ enum {
 	OPT_DUMP_FUNCTIONS,
 	OPT_DUMP_PROBE_ALIASES,
 	OPT_DISABLE_CACHE,
+	OPT_VM,
 	OPT_COLOR,
 };
 
@@ -94,6 +97,7 @@ static const struct option long_options[] = {
 	{ "dump-functions", no_argument, NULL, OPT_DUMP_FUNCTIONS },
 	{ "dump-probe-aliases", no_argument, NULL, OPT_DUMP_PROBE_ALIASES },
 	{ "disable-cache", no_argument, NULL, OPT_DISABLE_CACHE },
+	{ "vm", optional_argument, NULL, OPT_VM },
 	{ "color", optional_argument, NULL, OPT_COLOR },
 	{ "colour", optional_argument, NULL, OPT_COLOR },
 	{ 0, 0, 0, 0 }
@@ -286,6 +290,11 @@ static int apply(Session *s, int c, const char *arg)
 	case OPT_DUMP_FUNCTIONS: s->dump_functions = true; return 0;
 	case OPT_DUMP_PROBE_ALIASES: s->dump_probe_aliases = true; return 0;
 	case OPT_DISABLE_CACHE: s->disable_cache = true; return 0;
+	case OPT_VM:
+		s->use_vm = true;
+		if (arg && *arg)
+			s->kernel_release = arg;
+		return 0;
 	case OPT_COLOR: return set_color(s, arg);
 	}
 	return bad("unhandled option '%s'", "?");

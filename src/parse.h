@@ -20,6 +20,11 @@ Lexer *lex_open(Session *s, uint16_t file);
 /* Next raw token; errors are reported and returned as TOK_ERROR. */
 Token lex_next(Lexer *lx);
 void lex_close(Lexer *lx);
+/* What a token looks like in a message: 'foo', a number 42, a string
+   "abc", end of input.  Writes into buf (LEX_DESCRIBE_MAX bytes) and
+   returns it, so the parser and the preprocessor word tokens alike. */
+#define LEX_DESCRIBE_MAX 200
+const char *lex_describe(const Token *t, char *buf);
 
 /* --------------------------------------------------------- preprocess.c */
 

@@ -33,7 +33,9 @@
 %define api.token.prefix {T_}
 %define api.location.type {Loc}
 %define parse.error custom
-%define parse.lac full
+%define lr.default-reduction consistent
+%define lr.type canonical-lr
+
 %locations
 %parse-param {Parser *p}
 %lex-param {Parser *p}
@@ -79,6 +81,8 @@ struct Parser {
 	/* Probe point context, see the file comment. */
 	bool in_points;
 	int braces;		/* brace depth outside probe points */
+	Loc *brace_locs;	/* where each open brace is, outermost first */
+	int brace_cap;
 	int parens;		/* paren depth inside probe points */
 	bool after_arrow;	/* `->` was the last token: names only */
 	int nparen;		/* '(' depth outside probe points */
@@ -1209,6 +1213,25 @@ static int at_token(Parser *p, const Token *t)
 	return T_AT_OP;
 }
 
+static void open_brace(Parser *p, Loc loc)
+{
+	if (p->braces == p->brace_cap) {
+		p->brace_cap = p->brace_cap ? 2 * p->brace_cap : 16;
+		p->brace_locs = xrealloc(p->brace_locs,
+					 (size_t)p->brace_cap * sizeof(Loc));
+	}
+	p->brace_locs[p->braces++] = loc;
+}
+
+/* After "expected '}'" or an error at the end of input: which brace
+   is still open. */
+static void note_open_brace(Parser *p)
+{
+	if (p->braces > 0)
+		diag_at(p->s, DIAG_NOTE, p->brace_locs[p->braces - 1], 1,
+			"this '{' is not closed");
+}
+
 /* Keeps the probe point context up to date for an operator token. */
 static int points_op(Parser *p, const Token *t, int tok)
 {
@@ -1218,7 +1241,8 @@ static int points_op(Parser *p, const Token *t, int tok)
 		p->parens--;
 	else if (tok == '{' && p->parens == 0) {
 		p->in_points = false;
-		p->braces = 1;
+		p->braces = 0;
+		open_brace(p, t->loc);
 	} else if (tok == T_ASSIGNOP && p->parens == 0 &&
 		   strcmp(t->text, "+=") == 0)
 		return T_ALIAS_ADD;
@@ -1255,6 +1279,8 @@ static int missing_closers(Parser *p, Token *t)
 		error_at(p, t->loc, (int)t->len, "expected '%c', saw '%s'",
 			 p->nparen ? ')' : '}', t->text);
 		p->last_error = t->loc;
+		if (!p->nparen)
+			note_open_brace(p);
 	}
 	return close_open(p, t, true);
 }
@@ -1341,7 +1367,7 @@ static int classify(Parser *p, Token *t)
 	} else if (tok == ')' && p->nparen > 0)
 		p->nparen--;
 	else if (tok == '{')
-		p->braces++;
+		open_brace(p, t->loc);
 	else if (tok == '}' && p->braces > 0)
 		p->braces--;
 	return tok;
@@ -1373,38 +1399,6 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
 }
 
 /* ==================================================== error messages */
-
-/* What a token looks like in a message: 'foo', a number 42, ... */
-static void describe_token(const Token *t, int tok, StrBuf *out)
-{
-	switch (tok) {
-	case T_END:
-		sb_puts(out, "end of input");
-		return;
-	case T_NUMBER:
-		sb_printf(out, "a number %s", t->text);
-		return;
-	case T_STRING:
-		sb_puts(out, "a string \"");
-		for (uint32_t i = 0; i < t->len && i < 32; i++) {
-			unsigned char c = (unsigned char)t->text[i];
-			if (c == '"' || c == '\\')
-				sb_printf(out, "\\%c", c);
-			else if (c < 32 || c == 127)
-				sb_printf(out, "\\%03o", c);
-			else
-				sb_putc(out, (char)c);
-		}
-		sb_puts(out, t->len > 32 ? "...\"" : "\"");
-		return;
-	case T_EMBEDDED:
-		sb_puts(out, "embedded C '%{'");
-		return;
-	default:
-		sb_printf(out, "'%.*s'", (int)(t->len > 40 ? 40 : t->len),
-			  t->text);
-	}
-}
 
 /* Token codes of the categories messages name instead of listing. */
 static const int expr_start[] = {
@@ -1500,20 +1494,18 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
 	p->last_error = p->cur.loc;
 	yysymbol_kind_t v[YYNTOKENS];
 	int n = yypcontext_expected_tokens(ctx, v, YYNTOKENS);
-	StrBuf want = {0}, saw = {0};
+	StrBuf want = {0};
 	describe_expected(v, n < 0 ? 0 : n, &want);
 	yysymbol_kind_t tok = yypcontext_token(ctx);
-	describe_token(&p->cur, tok == YYSYMBOL_YYEOF ? T_END
-			: tok == YYSYMBOL_NUMBER ? T_NUMBER
-			: tok == YYSYMBOL_STRING ? T_STRING
-			: tok == YYSYMBOL_EMBEDDED ? T_EMBEDDED : T_IDENT, &saw);
 	int width = tok == YYSYMBOL_YYEOF ? 1 : (int)p->cur.len;
 	if (tok == YYSYMBOL_STRING)
 		width = 1;
+	char saw[LEX_DESCRIBE_MAX];
 	error_at(p, p->cur.loc, width, "expected %s, saw %s", want.data,
-		 saw.data);
+		 lex_describe(&p->cur, saw));
+	if (tok == YYSYMBOL_YYEOF)
+		note_open_brace(p);
 	sb_free(&want);
-	sb_free(&saw);
 	return 0;
 }
 
@@ -1542,6 +1534,7 @@ struct AstFile *parse_file(Session *s, uint16_t file)
 	f->n = (uint32_t)p.ndecls;
 	f->decls = (Decl **)ast_list(s, (void *const *)p.decls, f->n);
 	free(p.decls);
+	free(p.brace_locs);
 	for (ScratchBlock *b = p.scratch_first, *next; b; b = next) {
 		next = b->next;
 		free(b);

@@ -199,16 +199,8 @@ struct Preproc {
 };
 
 /* Spelling of a token for messages. */
-static const char *spell(const Token *t)
-{
-	switch (t->kind) {
-	case TOK_EOF: return "end of input";
-	case TOK_STRING: return "string literal";
-	case TOK_EMBEDDED: return "embedded C";
-	case TOK_ERROR: return "invalid token";
-	default: return t->text;
-	}
-}
+/* How a message names a token: 'foo', a number 2, end of input. */
+#define spell(t) lex_describe((t), (char[LEX_DESCRIBE_MAX]){0})
 
 /* Columns to underline: the token's spelling, within reason. */
 static int width(const Token *t)
@@ -659,7 +651,7 @@ static int skip_branch(Preproc *pp, bool stop_at_else);
  */
 static bool define_error(Preproc *pp, Token *at, Token u, const char *what)
 {
-	diag_at(pp->s, DIAG_PARSE_ERROR, u.loc, width(&u), "expected %s, saw '%s'",
+	diag_at(pp->s, DIAG_PARSE_ERROR, u.loc, width(&u), "expected %s, saw %s",
 		what, spell(&u));
 	*at = error_tok(at->loc);
 	for (;; u = read_raw(pp)) {
@@ -1020,7 +1012,7 @@ static bool defined_test(CondParser *cp)
 	Token u = read_raw(pp), first = { .kind = TOK_EOF };
 	if (!is_op(&u, "(")) {
 		cp->cur = u;
-		return fail(cp, "expected '(' after '@defined', saw '%s'",
+		return fail(cp, "expected '(' after '@defined', saw %s",
 			    spell(&u));
 	}
 	int depth = 0, n = 0;
@@ -1034,7 +1026,7 @@ static bool defined_test(CondParser *cp)
 	}
 	cp->cur = u;
 	if (u.kind == TOK_EOF)
-		return fail(cp, "expected ')' to close '@defined(', saw '%s'",
+		return fail(cp, "expected ')' to close '@defined(', saw %s",
 			    spell(&u));
 	advance(cp);
 	return n == 1 && first.kind == TOK_AT && find_macro(pp, first.text + 1);
@@ -1069,7 +1061,7 @@ static bool comparison(CondParser *cp)
 	Subject subj = subject(&l);
 	if (subj == SUBJ_NONE)
 		return fail(cp, "expected a condition such as "
-			    "'kernel_v >= \"4.0\"', saw '%s'", spell(&l));
+			    "'kernel_v >= \"4.0\"', saw %s", spell(&l));
 	char name[80];
 	if (l.kind == TOK_STRING)
 		snprintf(name, sizeof name, "\"%.60s\"", l.text);
@@ -1079,20 +1071,20 @@ static bool comparison(CondParser *cp)
 	Token op = cp->cur;
 	CmpOp cop = cmp_op(&op);
 	if (cop == OP_NONE)
-		return fail(cp, "expected comparison operator after '%s', saw '%s'",
+		return fail(cp, "expected comparison operator after '%s', saw %s",
 			    name, spell(&op));
 	if (cop != OP_EQ && cop != OP_NE && subj >= SUBJ_ARCH &&
 	    subj <= SUBJ_CONFIG)
 		return fail(cp, "'%s' can only be compared with '==' or '!=', "
-			    "saw '%s'", name, op.text);
+			    "saw %s", name, spell(&op));
 	advance(cp);
 	Token r = cp->cur;
 	bool numeric = subj == SUBJ_GURU || subj == SUBJ_NUMBER;
 	if (numeric && r.kind != TOK_NUMBER)
-		return fail(cp, "expected a number after '%s %s', saw '%s'",
+		return fail(cp, "expected a number after '%s %s', saw %s",
 			    name, op.text, spell(&r));
 	if (!numeric && r.kind != TOK_STRING)
-		return fail(cp, "expected a string after '%s %s', saw '%s'",
+		return fail(cp, "expected a string after '%s %s', saw %s",
 			    name, op.text, spell(&r));
 	advance(cp);
 	if (numeric) {
@@ -1206,7 +1198,7 @@ static void open_cond(Preproc *pp, Token t)
 	advance(&cp);
 	bool v = or_expr(&cp);
 	if (!is_pct(&cp.cur, '?')) {
-		fail(&cp, "expected '%%?' after the condition, saw '%s'",
+		fail(&cp, "expected '%%?' after the condition, saw %s",
 		     spell(&cp.cur));
 		int end = resync(pp, cp.cur);
 		if (end != '?') {
@@ -1351,7 +1343,7 @@ void pp_add_library_macros(Session *s, uint16_t file)
 		if (reported || t.kind == TOK_ERROR)
 			continue;
 		diag_at(s, DIAG_PARSE_ERROR, t.loc, width(&t),
-			"only @define may appear in a macro library file, saw '%s'",
+			"only @define may appear in a macro library file, saw %s",
 			spell(&t));
 		reported = true;
 	}

@@ -223,6 +223,8 @@ typedef struct Session {
 	bool timing_report;		/* -t */
 	bool dump_probe_types, dump_functions, dump_probe_aliases;
 	bool disable_cache;
+	bool use_vm;			/* --vm[=RELEASE]: pass 5 in a VM (the
+					   release goes to kernel_release) */
 	ColorMode color;
 
 	/* Derived from the options by the driver. */
@@ -237,6 +239,10 @@ typedef struct Session {
 	SrcFile *files;
 	size_t nfiles, files_cap;
 	Arena arena;
+
+	/* Pass 4: the temporary build directory, removed at the end unless
+	   -k (build.c). */
+	char *build_tmpdir;
 
 	/* Diagnostics. */
 	int nerrors, nwarnings;

@@ -14,10 +14,79 @@
  * operators that would otherwise fuse into another token (`- -x`).
  */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ast.h"
 #include "parse.h"
+
+/*
+ * Output goes through a buffer of our own, flushed with one fwrite per
+ * OUT_CHUNK bytes: the printer emits many short pieces, and stdio's
+ * per-call locking and format parsing would dominate the pass.
+ */
+enum { OUT_CHUNK = 1 << 16 };
+
+typedef struct Out {
+	FILE *f;
+	size_t len;
+	char buf[OUT_CHUNK + 128];	/* room for one number or piece */
+} Out;
+
+static void flush(Out *o)
+{
+	fwrite(o->buf, 1, o->len, o->f);
+	o->len = 0;
+}
+
+static void put_n(Out *o, const char *s, size_t n)
+{
+	if (o->len + n > OUT_CHUNK) {
+		flush(o);
+		if (n > OUT_CHUNK) {
+			fwrite(s, 1, n, o->f);
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void put_s(Out *o, const char *s)
+{
+	put_n(o, s, strlen(s));
+}
+
+static void put_c(Out *o, char c)
+{
+	if (o->len >= OUT_CHUNK)
+		flush(o);
+	o->buf[o->len++] = c;
+}
+
+/* For the rare pieces with a format; at most 127 bytes. */
+static void put_f(Out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void put_f(Out *o, const char *fmt, ...)
+{
+	char tmp[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	put_n(o, tmp, n < (int)sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Decimal digits of v, without the format machinery. */
+static void put_u(Out *o, uint64_t v)
+{
+	char tmp[24], *q = tmp + sizeof tmp;
+	do
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	put_n(o, q, (size_t)(tmp + sizeof tmp - q));
+}
 
 /* Binding strength of each expression form; higher binds tighter. */
 enum {
@@ -56,63 +125,73 @@ static int prec(const Expr *e)
 	}
 }
 
-static void expr(const Expr *e, FILE *out);
+static void expr(const Expr *e, Out *out);
 
 /* Prints `e`, parenthesised if it binds less tightly than `min`. */
-static void operand(const Expr *e, int min, FILE *out)
+static void operand(const Expr *e, int min, Out *out)
 {
 	bool paren = prec(e) < min;
 	if (paren)
-		fputc('(', out);
+		put_c(out, '(');
 	expr(e, out);
 	if (paren)
-		fputc(')', out);
+		put_c(out, ')');
 }
 
-static void number(int64_t v, FILE *out)
+static void number(int64_t v, Out *out)
 {
 	if (v < 0)
-		fprintf(out, "0x%" PRIx64, (uint64_t)v);
+		put_f(out, "0x%" PRIx64, (uint64_t)v);
 	else
-		fprintf(out, "%" PRId64, v);
+		put_u(out, (uint64_t)v);
 }
 
 /* A literal that may be negative: global initialisers, probe arguments. */
-static void signed_number(int64_t v, FILE *out)
+static void signed_number(int64_t v, Out *out)
 {
 	if (v >= 0) {
 		number(v, out);
 		return;
 	}
 	uint64_t mag = -(uint64_t)v;
-	if (mag <= INT64_MAX)
-		fprintf(out, "-%" PRIu64, mag);
-	else
-		fprintf(out, "-0x%" PRIx64, mag);
+	if (mag > INT64_MAX) {
+		put_f(out, "-0x%" PRIx64, mag);
+		return;
+	}
+	put_c(out, '-');
+	put_u(out, mag);
 }
 
-static void string(const char *s, uint32_t n, FILE *out)
+static void string(const char *s, uint32_t n, Out *out)
 {
-	fputc('"', out);
+	put_c(out, '"');
 	for (uint32_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\t': fputs("\\t", out); break;
-		case '\r': fputs("\\r", out); break;
+		case '"': put_s(out, "\\\""); break;
+		case '\\': put_s(out, "\\\\"); break;
+		case '\n': put_s(out, "\\n"); break;
+		case '\t': put_s(out, "\\t"); break;
+		case '\r': put_s(out, "\\r"); break;
 		default:
 			if (c < 32 || c == 127)
-				fprintf(out, "\\%03o", c);
+				put_f(out, "\\%03o", c);
 			else
-				fputc(c, out);
+				put_c(out, c);
 		}
 	}
-	fputc('"', out);
+	put_c(out, '"');
 }
 
-static void literal(const Expr *e, FILE *out)
+static void embedded(const char *code, const char *before, Out *out)
+{
+	put_s(out, before);
+	put_n(out, "%{", 2);
+	put_s(out, code);
+	put_n(out, "%}", 2);
+}
+
+static void literal(const Expr *e, Out *out)
 {
 	if (e->kind == E_STR)
 		string(e->str, e->n, out);
@@ -120,30 +199,31 @@ static void literal(const Expr *e, FILE *out)
 		signed_number(e->num, out);
 }
 
-static void list(Expr *const *v, uint32_t n, FILE *out)
+static void list(Expr *const *v, uint32_t n, Out *out)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
-			fputs(", ", out);
+			put_s(out, ", ");
 		expr(v[i], out);
 	}
 }
 
-static void comps(const TComp *c, uint32_t n, uint8_t flags, FILE *out)
+static void comps(const TComp *c, uint32_t n, uint8_t flags, Out *out)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		if (c[i].is_index) {
-			fputc('[', out);
+			put_c(out, '[');
 			expr(c[i].index, out);
-			fputc(']', out);
+			put_c(out, ']');
 		} else {
-			fprintf(out, "->%s", c[i].name);
+			put_n(out, "->", 2);
+			put_s(out, c[i].name);
 		}
 	}
 	if (flags & EF_PRETTY_DEEP)
-		fputs("$$", out);
+		put_s(out, "$$");
 	else if (flags & EF_PRETTY)
-		fputc('$', out);
+		put_c(out, '$');
 }
 
 /* First character a prefix expression prints, for the fusion check. */
@@ -154,74 +234,86 @@ static char first_char(const Expr *e)
 	return 0;
 }
 
-static void prefix(const Expr *e, FILE *out)
+static void prefix(const Expr *e, Out *out)
 {
 	const char *op = ast_op_str((Op)e->op);
 	char next = first_char(e->kid.a);
 	char last = op[strlen(op) - 1];
 	bool fuse = (next == last && strchr("-+&", last)) ||
 		    (last == '!' && next == '~');
-	fputs(op, out);
+	put_s(out, op);
 	if (fuse) {
-		fputc('(', out);
+		put_c(out, '(');
 		expr(e->kid.a, out);
-		fputc(')', out);
+		put_c(out, ')');
 	} else {
 		operand(e->kid.a, P_UNARY, out);
 	}
 }
 
-static void deref(const Expr *e, FILE *out);
+static void deref(const Expr *e, Out *out);
 
-static void in_expr(const Expr *e, FILE *out)
+/* " op " between the operands of a binary or assignment. */
+static void infix(const Expr *e, Out *out)
+{
+	put_c(out, ' ');
+	put_s(out, ast_op_str((Op)e->op));
+	put_c(out, ' ');
+}
+
+static void in_expr(const Expr *e, Out *out)
 {
 	if (e->n == 1 && e->in.keys[0]->kind != E_WILD) {
 		operand(e->in.keys[0], P_IN, out);
 	} else {
-		fputc('[', out);
+		put_c(out, '[');
 		list(e->in.keys, e->n, out);
-		fputc(']', out);
+		put_c(out, ']');
 	}
-	fputs(" in ", out);
+	put_s(out, " in ");
 	expr(e->in.array, out);
 }
 
-static void at(const Expr *e, FILE *out)
+static void at(const Expr *e, Out *out)
 {
-	fprintf(out, "%s(", ast_at_str((AtOp)e->op));
+	put_s(out, ast_at_str((AtOp)e->op));
+	put_c(out, '(');
 	list(e->at.args, e->n, out);
-	fputc(')', out);
+	put_c(out, ')');
 	comps(e->at.comps, e->at.ncomps, e->flags, out);
 }
 
 /* A plain name followed by [i] would read back as an array element. */
-static void deref(const Expr *e, FILE *out)
+static void deref(const Expr *e, Out *out)
 {
 	const Expr *base = e->deref.base;
 	if (base->kind == E_IDENT && e->n && e->deref.comps[0].is_index) {
-		fprintf(out, "(%s)", base->sym.name);
+		put_c(out, '(');
+		put_s(out, base->sym.name);
+		put_c(out, ')');
 	} else {
 		operand(base, P_POSTFIX, out);
 	}
 	comps(e->deref.comps, e->n, e->flags, out);
 }
 
-static void expr(const Expr *e, FILE *out)
+static void expr(const Expr *e, Out *out)
 {
 	switch ((ExprKind)e->kind) {
 	case E_NUM: number(e->num, out); break;
 	case E_STR: string(e->str, e->n, out); break;
-	case E_EMBEDDED: fprintf(out, "%%{%s%%}", e->str); break;
-	case E_WILD: fputc('*', out); break;
-	case E_IDENT: fputs(e->sym.name, out); break;
+	case E_EMBEDDED: embedded(e->str, "", out); break;
+	case E_WILD: put_c(out, '*'); break;
+	case E_IDENT: put_s(out, e->sym.name); break;
 	case E_INDEX:
 	case E_CALL:
-		fprintf(out, "%s%c", e->sym.name, e->kind == E_CALL ? '(' : '[');
+		put_s(out, e->sym.name);
+		put_c(out, e->kind == E_CALL ? '(' : '[');
 		list(e->sym.args, e->n, out);
-		fputc(e->kind == E_CALL ? ')' : ']', out);
+		put_c(out, e->kind == E_CALL ? ')' : ']');
 		break;
 	case E_TARGET:
-		fputs(e->target.name, out);
+		put_s(out, e->target.name);
 		comps(e->target.comps, e->n, e->flags, out);
 		break;
 	case E_AT: at(e, out); break;
@@ -229,23 +321,23 @@ static void expr(const Expr *e, FILE *out)
 	case E_UNARY: prefix(e, out); break;
 	case E_POST:
 		operand(e->kid.a, P_POSTFIX, out);
-		fputs(ast_op_str((Op)e->op), out);
+		put_s(out, ast_op_str((Op)e->op));
 		break;
 	case E_BINARY:
 		operand(e->kid.a, binary_prec((Op)e->op), out);
-		fprintf(out, " %s ", ast_op_str((Op)e->op));
+		infix(e, out);
 		operand(e->kid.b, binary_prec((Op)e->op) + 1, out);
 		break;
 	case E_ASSIGN:
 		operand(e->kid.a, P_TERNARY, out);
-		fprintf(out, " %s ", ast_op_str((Op)e->op));
+		infix(e, out);
 		expr(e->kid.b, out);
 		break;
 	case E_TERNARY:
 		operand(e->kid.a, P_OROR, out);
-		fputs(" ? ", out);
+		put_s(out, " ? ");
 		expr(e->kid.b, out);
-		fputs(" : ", out);
+		put_s(out, " : ");
 		operand(e->kid.c, P_TERNARY, out);
 		break;
 	case E_IN: in_expr(e, out); break;
@@ -254,59 +346,59 @@ static void expr(const Expr *e, FILE *out)
 
 /* ------------------------------------------------------------ statements */
 
-static void stmt(const Stmt *st, int depth, FILE *out);
+static void stmt(const Stmt *st, int depth, Out *out);
 
-static void indent(int depth, FILE *out)
+static void indent(int depth, Out *out)
 {
 	for (int i = 0; i < depth; i++)
-		fputs("    ", out);
+		put_s(out, "    ");
 }
 
 /* The statements of a block, then its closing brace (no newline). */
-static void block_body(const Stmt *st, int depth, FILE *out)
+static void block_body(const Stmt *st, int depth, Out *out)
 {
-	fputs("{\n", out);
+	put_s(out, "{\n");
 	for (uint32_t i = 0; i < st->n; i++) {
 		indent(depth + 1, out);
 		stmt(st->block.v[i], depth + 1, out);
-		fputc('\n', out);
+		put_c(out, '\n');
 	}
 	indent(depth, out);
-	fputc('}', out);
+	put_c(out, '}');
 }
 
 /* The body of if/while/for/foreach after its header: a block stays on
    the header's line, anything else goes on its own indented line. */
-static void body(const Stmt *st, int depth, FILE *out)
+static void body(const Stmt *st, int depth, Out *out)
 {
 	if (st->kind == S_BLOCK) {
-		fputc(' ', out);
+		put_c(out, ' ');
 		block_body(st, depth, out);
 		return;
 	}
-	fputc('\n', out);
+	put_c(out, '\n');
 	indent(depth + 1, out);
 	stmt(st, depth + 1, out);
 }
 
-static void if_stmt(const Stmt *st, int depth, FILE *out)
+static void if_stmt(const Stmt *st, int depth, Out *out)
 {
-	fputs("if (", out);
+	put_s(out, "if (");
 	expr(st->cond.e, out);
-	fputc(')', out);
+	put_c(out, ')');
 	body(st->cond.then, depth, out);
 	const Stmt *els = st->cond.els;
 	if (!els)
 		return;
 	if (st->cond.then->kind == S_BLOCK) {
-		fputc(' ', out);
+		put_c(out, ' ');
 	} else {
-		fputc('\n', out);
+		put_c(out, '\n');
 		indent(depth, out);
 	}
-	fputs("else", out);
+	put_s(out, "else");
 	if (els->kind == S_IF) {
-		fputc(' ', out);
+		put_c(out, ' ');
 		if_stmt(els, depth, out);
 	} else {
 		body(els, depth, out);
@@ -314,90 +406,98 @@ static void if_stmt(const Stmt *st, int depth, FILE *out)
 }
 
 /* `sep` then `e`, or just the `;` of `sep` when there is no `e`. */
-static void opt_expr(const Expr *e, const char *sep, FILE *out)
+static void opt_expr(const Expr *e, const char *sep, Out *out)
 {
 	if (!e) {
-		fputs(*sep ? ";" : "", out);
+		put_s(out, *sep ? ";" : "");
 		return;
 	}
-	fputs(sep, out);
+	put_s(out, sep);
 	expr(e, out);
 }
 
-static void sort_mark(const Stmt *st, int col, FILE *out)
+static void sort_mark(const Stmt *st, int col, Out *out)
 {
 	if (st->sort_dir && st->sort_col == col)
-		fputc(st->sort_dir > 0 ? '+' : '-', out);
+		put_c(out, st->sort_dir > 0 ? '+' : '-');
 }
 
-static void foreach(const Stmt *st, int depth, FILE *out)
+static void foreach(const Stmt *st, int depth, Out *out)
 {
-	fputs("foreach (", out);
-	if (st->fe.value)
-		fprintf(out, "%s = ", st->fe.value->sym.name);
-	fputc('[', out);
+	put_s(out, "foreach (");
+	if (st->fe.value) {
+		put_s(out, st->fe.value->sym.name);
+		put_s(out, " = ");
+	}
+	put_c(out, '[');
 	for (uint32_t i = 0; i < st->n; i++) {
-		fprintf(out, "%s%s", i ? ", " : "", st->fe.keys[i]->sym.name);
+		put_s(out, i ? ", " : "");
+		put_s(out, st->fe.keys[i]->sym.name);
 		sort_mark(st, (int)i + 1, out);
 	}
-	fputs("] in ", out);
+	put_s(out, "] in ");
 	expr(st->fe.array, out);
-	if (st->sort_agg)
-		fprintf(out, " %s", ast_at_str((AtOp)st->sort_agg));
+	if (st->sort_agg) {
+		put_c(out, ' ');
+		put_s(out, ast_at_str((AtOp)st->sort_agg));
+	}
 	sort_mark(st, 0, out);
 	if (st->fe.limit) {
-		fputs(" limit ", out);
+		put_s(out, " limit ");
 		expr(st->fe.limit, out);
 	}
-	fputc(')', out);
+	put_c(out, ')');
 	body(st->fe.body, depth, out);
 }
 
-static void try_stmt(const Stmt *st, int depth, FILE *out)
+static void try_stmt(const Stmt *st, int depth, Out *out)
 {
-	fputs("try ", out);
+	put_s(out, "try ");
 	block_body(st->try_.body, depth, out);
-	fputs(" catch ", out);
-	if (st->try_.var)
-		fprintf(out, "(%s) ", st->try_.var->sym.name);
+	put_s(out, " catch ");
+	if (st->try_.var) {
+		put_c(out, '(');
+		put_s(out, st->try_.var->sym.name);
+		put_s(out, ") ");
+	}
 	block_body(st->try_.handler, depth, out);
 }
 
-static void stmt(const Stmt *st, int depth, FILE *out)
+static void stmt(const Stmt *st, int depth, Out *out)
 {
 	switch ((StmtKind)st->kind) {
-	case S_EMPTY: fputc(';', out); break;
+	case S_EMPTY: put_c(out, ';'); break;
 	case S_BLOCK: block_body(st, depth, out); break;
-	case S_EXPR: expr(st->expr, out); fputc(';', out); break;
+	case S_EXPR: expr(st->expr, out); put_c(out, ';'); break;
 	case S_IF: if_stmt(st, depth, out); break;
 	case S_WHILE:
-		fputs("while (", out);
+		put_s(out, "while (");
 		expr(st->loop.cond, out);
-		fputc(')', out);
+		put_c(out, ')');
 		body(st->loop.body, depth, out);
 		break;
 	case S_FOR:
-		fputs("for (", out);
+		put_s(out, "for (");
 		opt_expr(st->loop.init, "", out);
 		opt_expr(st->loop.cond, "; ", out);
 		opt_expr(st->loop.incr, "; ", out);
-		fputc(')', out);
+		put_c(out, ')');
 		body(st->loop.body, depth, out);
 		break;
 	case S_FOREACH: foreach(st, depth, out); break;
-	case S_BREAK: fputs("break;", out); break;
-	case S_CONTINUE: fputs("continue;", out); break;
-	case S_NEXT: fputs("next;", out); break;
+	case S_BREAK: put_s(out, "break;"); break;
+	case S_CONTINUE: put_s(out, "continue;"); break;
+	case S_NEXT: put_s(out, "next;"); break;
 	case S_RETURN:
-		fputs(st->expr ? "return " : "return", out);
+		put_s(out, st->expr ? "return " : "return");
 		if (st->expr)
 			expr(st->expr, out);
-		fputc(';', out);
+		put_c(out, ';');
 		break;
 	case S_DELETE:
-		fputs("delete ", out);
+		put_s(out, "delete ");
 		expr(st->expr, out);
-		fputc(';', out);
+		put_c(out, ';');
 		break;
 	case S_TRY: try_stmt(st, depth, out); break;
 	}
@@ -410,101 +510,115 @@ static const char *type_name(uint8_t type)
 	return type == TY_LONG ? ":long" : type == TY_STRING ? ":string" : "";
 }
 
-static void global(const Decl *d, FILE *out)
+static void global(const Decl *d, Out *out)
 {
-	fprintf(out, "%sglobal %s", d->flags & DF_PRIVATE ? "private " : "",
-		d->global.name);
+	put_s(out, d->flags & DF_PRIVATE ? "private global " : "global ");
+	put_s(out, d->global.name);
 	if (d->flags & DF_WRAP)
-		fputc('%', out);
+		put_c(out, '%');
 	if (d->flags & DF_ARRAY)
-		fprintf(out, "[%" PRId64 "]", d->global.size);
+		put_f(out, "[%" PRId64 "]", d->global.size);
 	if (d->global.init) {
-		fputs(" = ", out);
+		put_s(out, " = ");
 		literal(d->global.init, out);
 	}
-	fputc('\n', out);
+	put_c(out, '\n');
 }
 
-static void function(const Decl *d, FILE *out)
+static void function(const Decl *d, Out *out)
 {
-	fprintf(out, "%sfunction %s%s(", d->flags & DF_PRIVATE ? "private " : "",
-		d->func.name, type_name(d->type));
-	for (uint32_t i = 0; i < d->n; i++)
-		fprintf(out, "%s%s%s", i ? ", " : "", d->func.params[i].name,
-			type_name(d->func.params[i].type));
-	fputc(')', out);
+	put_s(out, d->flags & DF_PRIVATE ? "private function " : "function ");
+	put_s(out, d->func.name);
+	put_s(out, type_name(d->type));
+	put_c(out, '(');
+	for (uint32_t i = 0; i < d->n; i++) {
+		put_s(out, i ? ", " : "");
+		put_s(out, d->func.params[i].name);
+		put_s(out, type_name(d->func.params[i].type));
+	}
+	put_c(out, ')');
 	if (d->func.priority)
-		fprintf(out, ":%" PRId64, d->func.priority);
+		put_f(out, ":%" PRId64, d->func.priority);
 	if (d->flags & DF_EMBEDDED) {
-		fprintf(out, " %%{%s%%}\n", d->func.code);
+		embedded(d->func.code, " ", out);
+		put_c(out, '\n');
 		return;
 	}
-	fputc(' ', out);
+	put_c(out, ' ');
 	block_body(d->func.body, 0, out);
-	fputc('\n', out);
+	put_c(out, '\n');
 }
 
-static void point(const ProbePoint *pp, FILE *out)
+static void point(const ProbePoint *pp, Out *out)
 {
 	for (uint32_t i = 0; i < pp->n; i++) {
-		fprintf(out, "%s%s", i ? "." : "", pp->comps[i].name);
+		put_s(out, i ? "." : "");
+		put_s(out, pp->comps[i].name);
 		if (pp->comps[i].arg) {
-			fputc('(', out);
+			put_c(out, '(');
 			literal(pp->comps[i].arg, out);
-			fputc(')', out);
+			put_c(out, ')');
 		}
 	}
 	if (pp->flags & PP_OPTIONAL)
-		fputc('?', out);
+		put_c(out, '?');
 	if (pp->flags & PP_SUFFICIENT)
-		fputc('!', out);
+		put_c(out, '!');
 	if (pp->cond) {
-		fputs(" if (", out);
+		put_s(out, " if (");
 		expr(pp->cond, out);
-		fputc(')', out);
+		put_c(out, ')');
 	}
 }
 
-static void probe(const Decl *d, FILE *out)
+static void probe(const Decl *d, Out *out)
 {
-	fputs("probe ", out);
+	put_s(out, "probe ");
 	if (d->kind == D_ALIAS) {
 		point(d->probe.alias, out);
-		fputs(d->flags & DF_EPILOGUE ? " += " : " = ", out);
+		put_s(out, d->flags & DF_EPILOGUE ? " += " : " = ");
 	}
 	for (uint32_t i = 0; i < d->n; i++) {
 		if (i)
-			fputs(", ", out);
+			put_s(out, ", ");
 		point(d->probe.points[i], out);
 	}
-	fputc(' ', out);
+	put_c(out, ' ');
 	block_body(d->probe.body, 0, out);
 	if (d->kind == D_ALIAS && d->probe.epilogue) {
-		fputs(", ", out);
+		put_s(out, ", ");
 		block_body(d->probe.epilogue, 0, out);
 	}
-	fputc('\n', out);
+	put_c(out, '\n');
 }
 
-static void decl(const Decl *d, FILE *out)
+static void decl(const Decl *d, Out *out)
 {
 	switch ((DeclKind)d->kind) {
 	case D_GLOBAL: global(d, out); break;
 	case D_FUNCTION: function(d, out); break;
 	case D_PROBE:
 	case D_ALIAS: probe(d, out); break;
-	case D_EMBEDDED: fprintf(out, "%%{%s%%}\n", d->code); break;
+	case D_EMBEDDED:
+		embedded(d->code, "", out);
+		put_c(out, '\n');
+		break;
 	}
 }
 
-void unparse_file(const AstFile *f, FILE *out)
+void unparse_file(const AstFile *f, FILE *file)
 {
+	Out *out = xmalloc(sizeof *out);
+	out->f = file;
+	out->len = 0;
 	for (uint32_t i = 0; i < f->n; i++) {
 		const Decl *d = f->decls[i];
 		bool both_globals = i > 0 && d->kind == D_GLOBAL &&
 				    f->decls[i - 1]->kind == D_GLOBAL;
 		if (i > 0 && !both_globals)
-			fputc('\n', out);
+			put_c(out, '\n');
 		decl(d, out);
 	}
+	flush(out);
+	free(out);
 }

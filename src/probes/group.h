@@ -89,6 +89,8 @@ int64_t match_num(const Match *m, const char *name, int64_t dflt);
 /* Allocates group data in the session arena. */
 void *elab_alloc(struct Elab *e, size_t n);
 Session *elab_session(struct Elab *e);
+/* The target kernel release (-r, or the running kernel). */
+const char *elab_release(struct Elab *e);
 /* The target kernel's symbols, loaded on first use; NULL after
    reporting why none are available (at `loc`). */
 const struct KSyms *elab_ksyms(struct Elab *e, Loc loc);

@@ -215,6 +215,10 @@ static void test_strings(void)
 	       "\"abcdef\" x \"g\"", NULL);
 	expect("str-unterminated-newline", "x = \"abc\ny", "x = ERR y",
 	       "t.stp:1:5: parse error: unterminated string literal");
+	expect("str-newline-resync", "x = \"ab\ncd\" y\nz", "x = ERR y z",
+	       "t.stp:1:5: parse error: unterminated string literal");
+	expect("str-newline-no-resync", "x = \"ab\ny = \"cd\"", "x = ERR y = \"cd\"",
+	       "t.stp:1:5: parse error: unterminated string literal");
 	expect("str-unterminated-eof", "\"abc\\", "ERR",
 	       "t.stp:1:1: parse error: unterminated string literal");
 	Run r;
@@ -331,15 +335,15 @@ static void test_conditionals(void)
 		    (const char *const[]){ "foo", NULL }, "yes", NULL);
 	expect("cond-missing-op", "%( kernel_v \"2.6\" %? a %: b %) c", "b c",
 	       "t.stp:1:13: parse error: expected comparison operator after "
-	       "'kernel_v', saw 'string literal'");
+	       "'kernel_v', saw a string \"2.6\"");
 	expect("cond-missing-then", "%( arch == \"x\" a b %) c", "c",
 	       "expected '%?' after the condition, saw 'a'");
 	expect("cond-unknown", "%( nonsense == 1 %? a %: b %)", "b",
 	       "t.stp:1:4: parse error: expected a condition");
 	expect("cond-wrong-type", "%( guru_mode == \"1\" %? a %: b %)", "b",
-	       "expected a number after 'guru_mode ==', saw 'string literal'");
+	       "expected a number after 'guru_mode ==', saw a string \"1\"");
 	expect("cond-mixed-literals", "%( \"abc\" == 1 %? a %: b %)", "b",
-	       "expected a string after '\"abc\" ==', saw '1'");
+	       "expected a string after '\"abc\" ==', saw a number 1");
 	expect("cond-name-order", "%( arch < \"x86_64\" %? a %: b %)", "b",
 	       "t.stp:1:9: parse error: 'arch' can only be compared with '==' or '!=', saw '<'");
 	expect("cond-string-order", "%( \"b\" > \"a\" %? a %: b %)", "a", NULL);
@@ -406,11 +410,11 @@ static void test_macros(void)
 	expect("macro-named-define", "@define define %( 1 %)", "",
 	       "cannot define a macro named '@define'");
 	expect("macro-bad-name", "@define 3 %( %) x", "ERR x",
-	       "expected a macro name after '@define', saw '3'");
+	       "expected a macro name after '@define', saw a number 3");
 	expect("macro-bad-name-body-skipped", "@define %( 1 %)\nx", "ERR x",
 	       "expected a macro name after '@define', saw '%('");
 	expect("macro-bad-param", "@define f(1) %( a %) x", "ERR x",
-	       "expected a parameter name, ',' or ')' in the parameters of macro '@f', saw '1'");
+	       "expected a parameter name, ',' or ')' in the parameters of macro '@f', saw a number 1");
 	expect("macro-no-body", "@define m\nx", "ERR x",
 	       "expected '%(' to begin the body of macro '@m', saw 'x'");
 	expect("macro-unterminated-body", "@define m %( x %( y %)", "ERR",

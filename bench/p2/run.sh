@@ -1,0 +1,86 @@
+#!/bin/bash
+# Pass-2 benchmark: `sonde -p2` against `stap -p2` (and -l) on the same
+# kernel release in the same run, best of N runs each, wall time and peak
+# RSS, for three workloads:
+#   empty    probe begin {}
+#   tapsets  one probe calling every function of sonde's first tapsets
+#   list     -l 'kprobe.function("*")'
+#
+# Usage: bench/p2/run.sh [RUNS]                (default 3)
+# Environment: SONDE (default build/src/sonde), STAP (default stap),
+# SONDE_BENCH_KERNEL (default 6.1.0-56-cloud-amd64).
+# Goals: `probe begin {}` under 20 ms; at least 10x faster than stap on
+# each workload.  sonde runs with a warm tapset index cache (one unmeasured
+# run first), as a user's second run would.
+set -eu
+src=$(cd "$(dirname "$0")/../.." && pwd)
+runs=${1:-3}
+sonde=${SONDE:-$src/build/src/sonde}
+stap=${STAP:-stap}
+release=${SONDE_BENCH_KERNEL:-6.1.0-56-cloud-amd64}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_CACHE_HOME=$tmp/cache
+[ -x "$sonde" ] || { echo "bench/p2: no sonde at $sonde" >&2; exit 1; }
+command -v /usr/bin/time >/dev/null || { echo "bench/p2: needs GNU time" >&2; exit 1; }
+
+echo 'probe begin {}' >"$tmp/empty.stp"
+cat >"$tmp/tapsets.stp" <<'STP'
+probe begin {
+	printf("%d %d %d %d %d %d %s %d %s %s %d %d\n", pid(), tid(), ppid(),
+	       uid(), gid(), euid(), execname(), cpu(), pp(), probefunc(),
+	       target(), is_return())
+	println(gettimeofday_s(), gettimeofday_ms(), gettimeofday_us(),
+		gettimeofday_ns(), jiffies(), get_cycles(), ktime_get_ns())
+	s = "a,b"
+	println(strlen(s), substr(s, 0, 1), isinstr(s, ","), strtol("1", 10),
+		str_replace(s, ",", ";"), text_str(s), tokenize(s, ","),
+		stringat(s, 0), sprint(1))
+	println(kernel_string(0), kernel_string_n(0, 2), kernel_long(0),
+		kernel_int(0), user_string(0), user_long(0),
+		kernel_string_quoted(0), user_string_quoted(0),
+		kernel_string2(0, "x"), user_string2(0, "x"))
+	log("x"); warn("x"); printk("x"); if (0) error("x"); exit()
+}
+STP
+
+# best_of CMD...: prints "SECONDS KB" of the fastest run.
+best_of() {
+	local best=
+	for _ in $(seq "$runs"); do
+		/usr/bin/time -f '%e %M' -o "$tmp/t" "$@" >/dev/null 2>&1 || true
+		read -r secs kb < <(tail -n 1 "$tmp/t")
+		if [ -z "$best" ] || awk "BEGIN{exit !($secs < ${best% *})}"; then
+			best="$secs $kb"
+		fi
+	done
+	echo "$best"
+}
+
+row() { # NAME SONDE-ARGS... -- STAP-ARGS...
+	local name=$1; shift
+	local sargs=() targs=()
+	while [ "$1" != -- ]; do sargs+=("$1"); shift; done; shift
+	targs=("$@")
+	"$sonde" "${sargs[@]}" >/dev/null 2>&1 || true
+	read -r ss sk <<<"$(best_of "$sonde" "${sargs[@]}")"
+	if command -v "$stap" >/dev/null; then
+		read -r ts tk <<<"$(best_of "$stap" "${targs[@]}")"
+		printf "%-8s sonde %6.3f s %7d KB   stap %7.3f s %7d KB   %6.1fx\n" \
+			"$name" "$ss" "$sk" "$ts" "$tk" \
+			"$(awk "BEGIN{print $ts / ($ss > 0 ? $ss : 0.001)}")"
+	else
+		printf "%-8s sonde %6.3f s %7d KB   (no stap)\n" "$name" "$ss" "$sk"
+	fi
+	eval "${name}_s=$ss; ${name}_t=${ts:-0}"
+}
+
+row empty -p2 -r "$release" "$tmp/empty.stp" -- -p2 -r "$release" "$tmp/empty.stp"
+row tapsets -p2 -r "$release" "$tmp/tapsets.stp" -- -p2 -r "$release" "$tmp/tapsets.stp"
+row list -r "$release" -l 'kprobe.function("*")' -- -r "$release" -l 'kprobe.function("*")'
+awk "BEGIN{ok = $empty_s < 0.020; print \"goal: probe begin {} under 20 ms: \" (ok ? \"met\" : \"NOT met\")}"
+for n in empty tapsets list; do
+	eval "s=\$${n}_s t=\$${n}_t"
+	[ "$t" = 0 ] && continue
+	awk "BEGIN{ok = $t >= 10 * ($s > 0 ? $s : 0.001); print \"goal: $n 10x faster than stap: \" (ok ? \"met\" : \"NOT met\")}"
+done

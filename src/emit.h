@@ -1,0 +1,194 @@
+/*
+ * emit.h - the private header of pass 3, translation of the resolved
+ * Program into the C source of one kernel module.
+ *
+ * The files of the emitter:
+ *   translate.c     the driver and the module skeleton (includes, frames,
+ *                   register/unregister, begin/end runners, init/exit)
+ *   emit_global.c   script globals, their locks and the lock sets
+ *   emit_func.c     locals structs and the C functions of script
+ *                   functions, embedded-C functions and probe bodies
+ *   emit_stmt.c     statements: blocks, control flow, try/catch
+ *   emit_expr.c     expressions, calls and the print family
+ *   emit_format.c   printf formats of the script to kernel formats
+ *   probes/G_emit.c  each probe group's hooks (declarations, handler,
+ *                   registration, unregistration, on-the-fly refresh)
+ *
+ * Input: a Program satisfying the invariants of elab.h (every name bound,
+ * every expression typed).  Output: deterministic C text that compiles
+ * against runtime/ without warnings; every construct the emitter cannot
+ * translate is reported with diag_at at its location and makes the pass
+ * fail, never half-emitted.
+ *
+ * Shape of the generated code: one C function per probe body
+ * (probe_N), per script function (fn_NAME, called through call_NAME) and
+ * per derived probe handler (named by its group); script variables live
+ * in per-CPU frames (`l->name`), never on the kernel stack; every
+ * function has an `out` label that errors unwind to.
+ */
+#ifndef SONDE_EMIT_H
+#define SONDE_EMIT_H
+
+#include "elab.h"
+#include "probes/group.h"
+
+/* Parts of the module that probe group hooks append to, in file order. */
+typedef enum Section {
+	SEC_DECLS,	/* group data and handlers (emit_decls) */
+	SEC_REGISTER,	/* body of register_probes: `ret = ...; if (ret) goto fail_N;` */
+	SEC_UNREGISTER,	/* body of unregister_probes, in reverse order */
+	SEC_REFRESH,	/* body of the on-the-fly refresh work */
+	SEC_COUNT_
+} Section;
+
+/*
+ * One C function being written: a probe body or a script function.
+ * Temporaries get members of the function's locals struct; `abort` is
+ * the label an error unwinds to (the function's `out`, or the catch
+ * clause of the innermost try).
+ */
+typedef struct Body {
+	const Func *func;	/* NULL in a probe body */
+	StrBuf temps;		/* member declarations of temporaries */
+	int ntemps;
+	int nlabels;
+	const char *abort;	/* current unwind label */
+	int try_depth;		/* try blocks open here */
+	int loop_try_depth;	/* try_depth at the innermost loop, -1 none */
+} Body;
+
+/* A begin or end probe call, sorted by (seq, index) before emission. */
+typedef struct Runner {
+	int64_t seq;
+	uint32_t index;
+	char *call;
+} Runner;
+
+typedef struct Emitter {
+	Session *s;
+	const Program *prog;
+	StrBuf *out;		/* where emit_line and emit_expr write */
+	int indent;
+	StrBuf sec[SEC_COUNT_];
+	PtrVec begins, ends, errors;	/* Runner* */
+	PtrVec needs;		/* const char*: extra kernel headers */
+	PtrVec arrays;		/* GroupArray*: group arrays, in first-use order */
+	PtrVec trailers;	/* Trailer*: once-per-key section tails */
+	int *slots;		/* by DerivedProbe.index: its array index */
+	Body *body;		/* the function being written, or NULL */
+	StrBuf structs;		/* locals structs of functions and probes */
+	StrBuf protos;		/* prototypes of the call_NAME wrappers */
+	StrBuf fn_members;	/* members of the function frame union */
+	StrBuf probe_members;	/* members of the probe frame union */
+	bool has_otf;		/* some probe is toggled on the fly */
+	bool failed;		/* something could not be translated */
+} Emitter;
+
+/* ------------------------------------------------------- translate.c */
+
+/* Output helpers: a line at the current indentation. */
+void emit_line(Emitter *em, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Reports a construct pass 3 cannot translate (and fails the pass). */
+void emit_unsupported(Emitter *em, Loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Appends `s` as a C string literal. */
+void emit_cstring(StrBuf *b, const char *s, size_t n);
+/* "file:line:col" of a location, arena-owned. */
+const char *emit_where(Emitter *em, Loc loc);
+/* Asks for `#include <header>` in the module (once). */
+void emit_need_header(Emitter *em, const char *header);
+
+/* ----------------------------------------- for probe group hooks */
+
+/* Writes lines to a section of the module instead of the current output. */
+StrBuf *emit_section(Emitter *em, Section sec);
+/*
+ * The body of a handler: enter with `enter` ("sonde_probe_enter",
+ * "sonde_begin_enter", ...), run probe_N, exit.  `ret` is what the
+ * handler returns when the probe does not run ("" for void); otf_safe
+ * says whether the handler's context may queue the on-the-fly refresh
+ * itself (else the runtime's background timer does).
+ */
+void emit_handler_body(Emitter *em, const DerivedProbe *d,
+		       const char *enter, const char *ret, bool otf_safe);
+/*
+ * Appends an element (the initializer text, "{ ... }") to the module's
+ * array `name` of `type`, declared after the handlers; returns its index,
+ * which emit_slot() gives back for the derived probe later.
+ */
+int emit_array_add(Emitter *em, const DerivedProbe *d, const char *type,
+		   const char *name, const char *init);
+int emit_slot(Emitter *em, const DerivedProbe *d);
+/* Text written once per `key` at the end of section `sec` (after every
+   derived probe's lines): one group-wide call such as registration. */
+void emit_trailer(Emitter *em, Section sec, const char *key,
+		  const char *text);
+/* Registers a begin/end/error call, run in (seq, index) order. */
+void emit_add_runner(Emitter *em, char kind, int64_t seq,
+		     const DerivedProbe *d);
+/* The C name of the probe body a derived probe runs: "probe_3". */
+char *emit_probe_fn(Emitter *em, const DerivedProbe *d);
+/* The derived probe has a condition to keep up to date on the fly. */
+bool emit_probe_otf(const DerivedProbe *d);
+
+/* ------------------------------------------------------ emit_global.c */
+
+void emit_globals(Emitter *em);
+/* Globals whose locks a probe takes: written into `lock_table`. */
+void emit_lock_table(Emitter *em, const Probe *p, const char *name,
+		     int *nlocks);
+/* The C lvalue of a variable: g_NAME or l->NAME. */
+void emit_var(Emitter *em, const Var *v);
+/* The C name of a script name (keywords get a trailing '_'). */
+const char *emit_cname(const char *name);
+
+/* -------------------------------------------------------- emit_func.c */
+
+/*
+ * Script functions and probe bodies go to `out`; their locals structs,
+ * frame union members and prototypes to the Emitter's buffers, which
+ * emit_frames() then writes out (structs, frames, prototypes) to `out`.
+ */
+void emit_functions(Emitter *em, StrBuf *out);
+void emit_probe_bodies(Emitter *em, StrBuf *out);
+void emit_frames(Emitter *em, StrBuf *out);
+/* The C name of a function: "fib", "fib_2" when overloaded. */
+const char *emit_func_name(Emitter *em, const Func *f);
+/* A new temporary of the body: its lvalue ("l->t3"). */
+char *emit_temp(Emitter *em, Type t);
+/* A new label name in the body ("catch_2"). */
+char *emit_label(Emitter *em, const char *stem);
+
+/* -------------------------------------------------------- emit_stmt.c */
+
+void emit_stmt(Emitter *em, const Stmt *st);
+/* Unwind if the last statement raised an error. */
+void emit_abort_check(Emitter *em);
+
+/* -------------------------------------------------------- emit_expr.c */
+
+void emit_expr(Emitter *em, const Expr *e);
+/* The expression as a condition (long: non-zero). */
+void emit_cond(Emitter *em, const Expr *e);
+/* Can evaluating `e` raise an error (division, calls, ...)? */
+bool expr_can_fail(const Expr *e);
+/* Does `e` write anything (assignments, ++, calls)? */
+bool expr_has_effects(const Expr *e);
+/* Is `e` a call of the print family named `name`? */
+bool expr_is_builtin(const Expr *e, const char *name);
+
+/* ------------------------------------------------------ emit_format.c */
+
+/*
+ * Writes the kernel printf format for script format `fmt` (n bytes) and
+ * the argument list (", a, b") for args, to em->out.  False after
+ * reporting a conversion the kernel cannot print.
+ */
+bool emit_format_call(Emitter *em, const Expr *fmt, Expr *const *args,
+		      uint32_t nargs);
+/* print/println/printd family: the same, from the argument types. */
+void emit_print_args(Emitter *em, const char *delim, Expr *const *args,
+		     uint32_t nargs, bool newline);
+
+#endif

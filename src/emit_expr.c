@@ -1,0 +1,405 @@
+/*
+ * emit_expr.c - expressions.
+ *
+ * Every script expression becomes one C expression: a long is an
+ * int64_t value, a string a `const char *` to a NUL-terminated buffer
+ * (a literal, a variable's array, or a temporary of the body for
+ * results such as concatenation, sprintf and string function calls).
+ * Operations that can fail take the context and return a harmless value
+ * after raising the error (sonde_div: 0); the statement then unwinds
+ * (emit_stmt.c).  Integer arithmetic wraps (the kernel builds with
+ * -fno-strict-overflow), shifts take their count modulo 64.
+ *
+ * Evaluation order: C leaves the order of operands unspecified, the
+ * script does not; a left operand is saved in a temporary first when the
+ * right one has side effects.
+ */
+#include "emit.h"
+
+#include <string.h>
+
+static void put(Emitter *em, const char *s)
+{
+	sb_puts(em->out, s);
+}
+
+bool expr_is_builtin(const Expr *e, const char *name)
+{
+	return e->kind == E_CALL && !e->sym.ref && !strcmp(e->sym.name, name);
+}
+
+static bool any(Expr *const *v, uint32_t n, bool (*f)(const Expr *))
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i] && f(v[i]))
+			return true;
+	return false;
+}
+
+bool expr_can_fail(const Expr *e)
+{
+	if (!e)
+		return false;
+	switch (e->kind) {
+	case E_CALL: return e->sym.ref || any(e->sym.args, e->n, expr_can_fail);
+	case E_BINARY:
+		if (e->op == OP_DIV || e->op == OP_MOD)
+			return true;
+		return expr_can_fail(e->kid.a) || expr_can_fail(e->kid.b);
+	case E_ASSIGN:
+		if (e->op == OP_DIV_ASSIGN || e->op == OP_MOD_ASSIGN)
+			return true;
+		return expr_can_fail(e->kid.a) || expr_can_fail(e->kid.b);
+	case E_UNARY: case E_POST: return expr_can_fail(e->kid.a);
+	case E_TERNARY:
+		return expr_can_fail(e->kid.a) || expr_can_fail(e->kid.b) ||
+		       expr_can_fail(e->kid.c);
+	case E_INDEX: case E_IN: case E_AT: case E_EMBEDDED: return true;
+	default: return false;
+	}
+}
+
+bool expr_has_effects(const Expr *e)
+{
+	if (!e)
+		return false;
+	switch (e->kind) {
+	case E_CALL: case E_ASSIGN: case E_EMBEDDED: return true;
+	case E_UNARY: case E_POST:
+		return e->op == OP_INC || e->op == OP_DEC ||
+		       expr_has_effects(e->kid.a);
+	case E_BINARY:
+		return expr_has_effects(e->kid.a) || expr_has_effects(e->kid.b);
+	case E_TERNARY:
+		return expr_has_effects(e->kid.a) || expr_has_effects(e->kid.b) ||
+		       expr_has_effects(e->kid.c);
+	default: return false;
+	}
+}
+
+/* ------------------------------------------------------------ leaves */
+
+static void number(Emitter *em, int64_t n)
+{
+	if (n == INT64_MIN)
+		put(em, "INT64_MIN");
+	else
+		sb_printf(em->out, "%lldLL", (long long)n);
+}
+
+static void lvalue(Emitter *em, const Expr *e)
+{
+	const Var *v = e->kind == E_IDENT ? e->sym.ref : NULL;
+	if (!v || v->nkeys || v->type == T_STATS) {
+		emit_unsupported(em, e->loc, "arrays and statistics cannot be "
+				 "translated yet");
+		put(em, "0");
+		return;
+	}
+	emit_var(em, v);
+}
+
+/* ------------------------------------------------------------- calls */
+
+static void call_args(Emitter *em, Expr *const *args, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		put(em, ", ");
+		emit_expr(em, args[i]);
+	}
+}
+
+static void function_call(Emitter *em, const Expr *e)
+{
+	const Func *f = e->sym.ref;
+	sb_printf(em->out, "call_%s(c", emit_func_name(em, f));
+	if (f->type == T_STRING)
+		sb_printf(em->out, ", %s", emit_temp(em, T_STRING));
+	call_args(em, e->sym.args, e->n);
+	put(em, ")");
+}
+
+/* print, println, printd, printdln and their s-forms. */
+static void print_family(Emitter *em, const Expr *e, const char *name)
+{
+	bool to_string = name[0] == 's';
+	const char *base = name + to_string;
+	bool delimited = !strncmp(base, "printd", 6);
+	bool newline = !strcmp(base + strlen(base) - 2, "ln");
+	Expr *const *args = e->sym.args;
+	uint32_t n = e->n;
+	const char *delim = NULL;
+	if (delimited) {
+		if (!n || args[0]->kind != E_STR) {
+			emit_unsupported(em, e->loc, "%s needs a literal delimiter", name);
+			return;
+		}
+		delim = args[0]->str;
+		args++;
+		n--;
+	}
+	if (to_string)
+		sb_printf(em->out, "gen_sprintf(%s, ", emit_temp(em, T_STRING));
+	else
+		put(em, "sonde_printf(c, ");
+	emit_print_args(em, delim, args, n, newline);
+	put(em, ")");
+}
+
+static void printf_family(Emitter *em, const Expr *e)
+{
+	bool to_string = e->sym.name[0] == 's';
+	if (!e->n) {
+		emit_unsupported(em, e->loc, "%s needs a format", e->sym.name);
+		return;
+	}
+	const Expr *fmt = e->sym.args[0];
+	if (!to_string && fmt->kind == E_STR && e->n == 1 &&
+	    !memchr(fmt->str, '%', fmt->n)) {
+		put(em, "sonde_print(c, ");
+		emit_cstring(em->out, fmt->str, fmt->n);
+		put(em, ")");
+		return;
+	}
+	if (to_string)
+		sb_printf(em->out, "gen_sprintf(%s, ", emit_temp(em, T_STRING));
+	else
+		put(em, "sonde_printf(c, ");
+	emit_format_call(em, fmt, e->sym.args + 1, e->n - 1);
+	put(em, ")");
+}
+
+static void call(Emitter *em, const Expr *e)
+{
+	if (e->sym.ref) {
+		function_call(em, e);
+		return;
+	}
+	const char *name = e->sym.name;
+	if (!strcmp(name, "printf") || !strcmp(name, "sprintf"))
+		printf_family(em, e);
+	else if (strstr(name, "print"))
+		print_family(em, e, name);
+	else
+		emit_unsupported(em, e->loc, "function '%s' cannot be translated",
+				 name);
+}
+
+/* ---------------------------------------------------------- operators */
+
+static const char *c_op(Op op)
+{
+	switch (op) {
+	case OP_OROR: return "||";
+	case OP_ANDAND: return "&&";
+	case OP_BITOR: return "|";
+	case OP_BITXOR: return "^";
+	case OP_BITAND: return "&";
+	case OP_EQ: return "==";
+	case OP_NE: return "!=";
+	case OP_LT: return "<";
+	case OP_LE: return "<=";
+	case OP_GT: return ">";
+	case OP_GE: return ">=";
+	case OP_ADD: return "+";
+	case OP_SUB: return "-";
+	case OP_MUL: return "*";
+	default: return NULL;
+	}
+}
+
+/* `a`, or `(t = a, t)` when b has side effects that could change a. */
+static void left_operand(Emitter *em, const Expr *a, const Expr *b)
+{
+	if (a->kind == E_NUM || a->kind == E_STR || !expr_has_effects(b) ||
+	    a->type == T_STRING) {
+		emit_expr(em, a);
+		return;
+	}
+	const char *t = emit_temp(em, T_LONG);
+	sb_printf(em->out, "(%s = ", t);
+	emit_expr(em, a);
+	sb_printf(em->out, ", %s)", t);
+}
+
+static void helper2(Emitter *em, const char *fn, bool ctx, const Expr *e)
+{
+	sb_printf(em->out, "%s(%s", fn, ctx ? "c, " : "");
+	left_operand(em, e->kid.a, e->kid.b);
+	put(em, ", ");
+	emit_expr(em, e->kid.b);
+	put(em, ")");
+}
+
+static void string_compare(Emitter *em, const Expr *e)
+{
+	put(em, "(sonde_strcmp(");
+	emit_expr(em, e->kid.a);
+	put(em, ", ");
+	emit_expr(em, e->kid.b);
+	sb_printf(em->out, ") %s 0)", c_op(e->op));
+}
+
+static void binary(Emitter *em, const Expr *e)
+{
+	switch (e->op) {
+	case OP_DIV: helper2(em, "sonde_div", true, e); return;
+	case OP_MOD: helper2(em, "sonde_mod", true, e); return;
+	case OP_SHL: helper2(em, "sonde_shl", false, e); return;
+	case OP_SHR: helper2(em, "sonde_shr", false, e); return;
+	case OP_CONCAT:
+		sb_printf(em->out, "gen_concat(%s, ", emit_temp(em, T_STRING));
+		emit_expr(em, e->kid.a);
+		put(em, ", ");
+		emit_expr(em, e->kid.b);
+		put(em, ")");
+		return;
+	case OP_MATCH: case OP_NOMATCH:
+		emit_unsupported(em, e->loc, "regular expression matching cannot "
+				 "be translated yet");
+		return;
+	default: break;
+	}
+	if (e->kid.a->type == T_STRING) {
+		string_compare(em, e);
+		return;
+	}
+	put(em, "(");
+	left_operand(em, e->kid.a, e->kid.b);
+	sb_printf(em->out, " %s ", c_op(e->op));
+	emit_expr(em, e->kid.b);
+	put(em, ")");
+}
+
+static void unary(Emitter *em, const Expr *e)
+{
+	static const struct { Op op; const char *pre, *post; } ops[] = {
+		{ OP_NEG, "(-", ")" }, { OP_PLUS, "(", ")" },
+		{ OP_NOT, "(!", ")" }, { OP_BITNOT, "(~", ")" },
+		{ OP_INC, "(++", ")" }, { OP_DEC, "(--", ")" },
+	};
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		if (ops[i].op != e->op)
+			continue;
+		put(em, ops[i].pre);
+		if (e->op == OP_INC || e->op == OP_DEC)
+			lvalue(em, e->kid.a);
+		else
+			emit_expr(em, e->kid.a);
+		put(em, ops[i].post);
+		return;
+	}
+	emit_unsupported(em, e->loc, "operator '%s' cannot be translated yet",
+			 ast_op_str(e->op));
+}
+
+static void postfix(Emitter *em, const Expr *e)
+{
+	put(em, "(");
+	lvalue(em, e->kid.a);
+	put(em, e->op == OP_INC ? "++)" : "--)");
+}
+
+/* ------------------------------------------------------- assignments */
+
+static void string_assign(Emitter *em, const Expr *e)
+{
+	if (e->op != OP_ASSIGN && e->op != OP_CONCAT_ASSIGN) {
+		emit_unsupported(em, e->loc, "operator '%s' on strings",
+				 ast_op_str(e->op));
+		return;
+	}
+	put(em, e->op == OP_ASSIGN ? "gen_strset(" : "gen_strapp(");
+	lvalue(em, e->kid.a);
+	put(em, ", ");
+	emit_expr(em, e->kid.b);
+	put(em, ")");
+}
+
+/* x op= v through a helper: x = helper([c, ]x, v). */
+static void helper_assign(Emitter *em, const Expr *e, const char *fn,
+			  bool ctx)
+{
+	put(em, "(");
+	lvalue(em, e->kid.a);
+	sb_printf(em->out, " = %s(%s", fn, ctx ? "c, " : "");
+	lvalue(em, e->kid.a);
+	put(em, ", ");
+	emit_expr(em, e->kid.b);
+	put(em, "))");
+}
+
+static void assign(Emitter *em, const Expr *e)
+{
+	if (e->op == OP_AGG_ASSIGN) {
+		emit_unsupported(em, e->loc, "statistics cannot be translated yet");
+		return;
+	}
+	if (e->kid.a->type == T_STRING) {
+		string_assign(em, e);
+		return;
+	}
+	static const struct { Op op; const char *fn; bool ctx; } helpers[] = {
+		{ OP_DIV_ASSIGN, "sonde_div", true },
+		{ OP_MOD_ASSIGN, "sonde_mod", true },
+		{ OP_SHL_ASSIGN, "sonde_shl", false },
+		{ OP_SHR_ASSIGN, "sonde_shr", false },
+	};
+	for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
+		if (helpers[i].op == e->op) {
+			helper_assign(em, e, helpers[i].fn, helpers[i].ctx);
+			return;
+		}
+	put(em, "(");
+	lvalue(em, e->kid.a);
+	sb_printf(em->out, " %s ", ast_op_str(e->op));
+	emit_expr(em, e->kid.b);
+	put(em, ")");
+}
+
+static void ternary(Emitter *em, const Expr *e)
+{
+	put(em, "(");
+	emit_cond(em, e->kid.a);
+	put(em, " ? ");
+	emit_expr(em, e->kid.b);
+	put(em, " : ");
+	emit_expr(em, e->kid.c);
+	put(em, ")");
+}
+
+/* ---------------------------------------------------------- dispatch */
+
+void emit_expr(Emitter *em, const Expr *e)
+{
+	switch (e->kind) {
+	case E_NUM: number(em, e->num); break;
+	case E_STR: emit_cstring(em->out, e->str, e->n); break;
+	case E_IDENT: lvalue(em, e); break;
+	case E_CALL: call(em, e); break;
+	case E_UNARY: unary(em, e); break;
+	case E_POST: postfix(em, e); break;
+	case E_BINARY: binary(em, e); break;
+	case E_ASSIGN: assign(em, e); break;
+	case E_TERNARY: ternary(em, e); break;
+	case E_EMBEDDED:
+		sb_printf(em->out, "((int64_t)(%s))", e->str);
+		break;
+	default:
+		emit_unsupported(em, e->loc, "this expression cannot be "
+				 "translated yet");
+		put(em, "0");
+		break;
+	}
+}
+
+void emit_cond(Emitter *em, const Expr *e)
+{
+	if (e->type == T_STRING) {
+		put(em, "(");
+		emit_expr(em, e);
+		put(em, ")[0]");
+		return;
+	}
+	emit_expr(em, e);
+}

@@ -1,0 +1,40 @@
+/*
+ * begin_end.c - the session-state probes: begin, end and error.
+ *
+ *   begin[(N)]  runs once when the session starts
+ *   end[(N)]    runs once when it stops
+ *   error[(N)]  runs once when it stops because of an error
+ *
+ * N orders probes of the same kind (lower first, default 0; script order
+ * breaks ties).  Derived data: BeginEndData.
+ */
+#include "group.h"
+
+#include <string.h>
+
+typedef struct BeginEndData {
+	const char *kind;	/* "begin", "end" or "error" */
+	int64_t seq;		/* ordering number */
+} BeginEndData;
+
+static const char *const patterns[] = {
+	"begin", "begin(n)", "end", "end(n)", "error", "error(n)", NULL
+};
+
+static bool derive(struct Elab *e, const Match *m)
+{
+	BeginEndData *d = elab_alloc(e, sizeof *d);
+	d->kind = m->names[0];
+	d->seq = m->args[0] ? m->args[0]->num : 0;
+	elab_derive_point(e, m, match_text(e, m), d);
+	return true;
+}
+
+const ProbeGroup begin_end_group = {
+	.name = "begin_end",
+	.patterns = patterns,
+	.summary = "once at session start, end or error, in sequence order",
+	.derive = derive,
+	.supports_onthefly = false,
+	.safe_context = false,
+};

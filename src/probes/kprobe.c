@@ -1,0 +1,138 @@
+/*
+ * kprobe.c - kprobes on kernel functions and addresses, without DWARF.
+ *
+ *   kprobe.function("F")[.return[.maxactive(N)]]
+ *   kprobe.module("M").function("F")[.return[.maxactive(N)]]
+ *   kprobe.statement(ADDR).absolute                      (guru mode)
+ *
+ * F may be a glob; kernel functions are checked against the target
+ * kernel's symbol table (ksyms.h), loaded only when a point needs it, and
+ * a glob derives one probe per matching symbol, in name order.  Module
+ * functions cannot be checked without the module's symbols and are taken
+ * as written.  Derived data: KprobeData.
+ */
+#include "group.h"
+#include "ksyms.h"
+
+#include <string.h>
+
+typedef struct KprobeData {
+	const char *module;	/* NULL: the kernel proper */
+	const char *function;	/* NULL for statement probes */
+	bool is_return;
+	int64_t maxactive;	/* 0: the default */
+	int64_t address;	/* statement(ADDR).absolute */
+} KprobeData;
+
+static const char *const patterns[] = {
+	"kprobe.function(s)", "kprobe.function(s).return",
+	"kprobe.function(s).return.maxactive(n)",
+	"kprobe.module(s).function(s)", "kprobe.module(s).function(s).return",
+	"kprobe.module(s).function(s).return.maxactive(n)",
+	"kprobe.statement(n).absolute",
+	NULL
+};
+
+typedef struct Ctx {
+	struct Elab *e;
+	const Match *m;
+	KprobeData proto;
+	int fn_comp;		/* index of the function component */
+} Ctx;
+
+static bool has_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* The match's text with the function component replaced by `name`. */
+static char *point_for(Ctx *c, const char *name)
+{
+	Match m = *c->m;
+	Expr arg = *m.args[c->fn_comp];
+	arg.str = name;
+	arg.n = (uint32_t)strlen(name);
+	m.args[c->fn_comp] = &arg;
+	return match_text(c->e, &m);
+}
+
+static void add_cb(const char *name, void *arg)
+{
+	Ctx *c = arg;
+	KprobeData *d = elab_alloc(c->e, sizeof *d);
+	*d = c->proto;
+	d->function = name;
+	elab_derive_point(c->e, c->m, point_for(c, name), d);
+}
+
+static bool no_match(Ctx *c, const char *what)
+{
+	if (c->m->pp->flags & PP_OPTIONAL)
+		return true;
+	const Expr *a = c->m->args[c->fn_comp];
+	diag_at(elab_session(c->e), DIAG_SEMANTIC_ERROR, a->loc, 1,
+		"%s '%s' in the symbol table of kernel %s", what, a->str,
+		elab_release(c->e));
+	return false;
+}
+
+static bool kernel_function(Ctx *c, const char *f)
+{
+	const KSyms *k = elab_ksyms(c->e, c->m->args[c->fn_comp]->loc);
+	if (!k)
+		return false;
+	if (!has_glob(f)) {
+		if (!ksyms_has(k, f))
+			return no_match(c, "no function");
+		add_cb(f, c);
+		return true;
+	}
+	if (ksyms_glob(k, f, add_cb, c) == 0)
+		return no_match(c, "no function matches");
+	return true;
+}
+
+static bool statement(struct Elab *e, const Match *m)
+{
+	if (!elab_session(e)->guru_mode) {
+		diag_at(elab_session(e), DIAG_SEMANTIC_ERROR, m->loc, 1,
+			"kprobe.statement(ADDR).absolute needs guru mode (-g)");
+		return false;
+	}
+	KprobeData *d = elab_alloc(e, sizeof *d);
+	d->address = m->args[1]->num;
+	elab_derive_point(e, m, match_text(e, m), d);
+	return true;
+}
+
+static bool derive(struct Elab *e, const Match *m)
+{
+	if (match_find(m, "statement") >= 0)
+		return statement(e, m);
+	Ctx c = { .e = e, .m = m, .fn_comp = match_find(m, "function") };
+	int mod = match_find(m, "module");
+	c.proto.module = mod >= 0 ? m->args[mod]->str : NULL;
+	c.proto.is_return = match_find(m, "return") >= 0;
+	c.proto.maxactive = match_num(m, "maxactive", 0);
+	int ma = match_find(m, "maxactive");
+	if (ma >= 0 && c.proto.maxactive <= 0) {
+		diag_at(elab_session(e), DIAG_SEMANTIC_ERROR, m->args[ma]->loc, 1,
+			"maxactive must be positive");
+		return false;
+	}
+	const char *f = m->args[c.fn_comp]->str;
+	if (c.proto.module) {
+		add_cb(f, &c);
+		return true;
+	}
+	return kernel_function(&c, f);
+}
+
+const ProbeGroup kprobe_group = {
+	.name = "kprobe",
+	.patterns = patterns,
+	.summary = "kernel functions by symbol name, their returns, addresses",
+	.derive = derive,
+	.supports_onthefly = true,
+	.safe_context = true,
+};

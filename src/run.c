@@ -1,0 +1,254 @@
+/*
+ * run.c - pass 5 glue: hand the built module to the loader.
+ *
+ * On this host: exec `sonde-run` (installed beside sonde) with the run
+ * options (-o, -T, -c, -x, -s) and the -G assignments as module
+ * parameters, and return its exit status.  A host that cannot load
+ * modules (not root, loading disabled, module built for another kernel)
+ * gets one line saying so and pointing at --vm, never a loader failure.
+ *
+ * With --vm[=RELEASE]: the same command line runs inside a throwaway VM
+ * booted from that kernel (src/sonde-vm); the loader, the module and
+ * the -c command's program (with its libraries) are copied in, output
+ * streams back, -o FILE is written on the host, and the exit status is
+ * the loader's.
+ */
+#define _GNU_SOURCE
+#include "backend.h"
+#include "build_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef SONDE_SOURCE_TAPSET_DIR
+#define SOURCE_SONDE_VM SONDE_SOURCE_TAPSET_DIR "/../src/sonde-vm"
+#else
+#define SOURCE_SONDE_VM NULL
+#endif
+
+/* A helper program: beside sonde, else `fallback`, else on PATH. */
+static char *find_tool(const char *name, const char *fallback)
+{
+	char *dir = self_dir();
+	char *p = dir ? xasprintf("%s/%s", dir, name) : NULL;
+	free(dir);
+	if (p && access(p, X_OK) == 0)
+		return p;
+	free(p);
+	if (fallback && access(fallback, X_OK) == 0)
+		return xstrdup(fallback);
+	return xstrdup(name);
+}
+
+static bool is_file(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Newest installed cloud kernel with an image and headers, as sonde-vm
+   picks it. */
+char *vm_default_release(void)
+{
+	DIR *d = opendir("/boot");
+	char *best = NULL;
+	if (!d)
+		return NULL;
+	for (struct dirent *e; (e = readdir(d));) {
+		const char *n = e->d_name, *suffix = "-cloud-amd64";
+		size_t len = strlen(n), sl = strlen(suffix);
+		if (strncmp(n, "vmlinuz-", 8) || len < 8 + sl ||
+		    strcmp(n + len - sl, suffix))
+			continue;
+		char *build = xasprintf("/lib/modules/%s/build", n + 8);
+		bool ok = access(build, R_OK) == 0;
+		free(build);
+		if (ok && (!best || strverscmp(n + 8, best) > 0)) {
+			free(best);
+			best = xstrdup(n + 8);
+		}
+	}
+	closedir(d);
+	return best;
+}
+
+/* ------------------------------------------------------ loader options */
+
+static void push_opt(StrList *a, const char *opt, const char *val)
+{
+	strlist_push(a, opt);
+	strlist_push(a, val);
+}
+
+/* sonde-run's arguments after argv[0], with `ko` as the module path. */
+static void loader_args(Session *s, const char *ko, bool vm, StrList *a)
+{
+	if (s->output_file && !vm)
+		push_opt(a, "-o", s->output_file);
+	if (s->timeout_s)
+		push_opt(a, "-T", xasprintf("%ld", s->timeout_s));
+	if (s->target_cmd)
+		push_opt(a, "-c", s->target_cmd);
+	if (s->target_pid)
+		push_opt(a, "-x", xasprintf("%ld", s->target_pid));
+	if (s->buffer_mb)
+		push_opt(a, "-s", xasprintf("%d", s->buffer_mb));
+	strlist_push(a, ko);
+	for (size_t i = 0; i < s->global_inits.n; i++)
+		strlist_push(a, s->global_inits.v[i]);
+}
+
+/* ------------------------------------------------------------ running */
+
+static int spawn(char *const *argv, const char *out_file)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (out_file) {
+			int fd = open(out_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0) {
+				fprintf(stderr, SONDE_NAME ": error: cannot write %s: %s\n",
+					out_file, strerror(errno));
+				_exit(1);
+			}
+			dup2(fd, 1);
+			close(fd);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, SONDE_NAME ": error: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0)
+		return 127;
+	/* Signals reach the loader (same process group); it stops the
+	   session in order, and we report its status. */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_term;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGTERM, &ign, &old_term);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Why this host cannot load the module, or NULL if it can. */
+static const char *host_cannot(Session *s)
+{
+	static char why[256];
+	struct utsname u;
+	uname(&u);
+	const char *rel = s->kernel_release;
+	if (rel && strcmp(rel, u.release)) {
+		snprintf(why, sizeof why, "the module is for kernel %s but this "
+			 "host runs %s", rel, u.release);
+		return why;
+	}
+	if (geteuid() != 0)
+		return "loading kernel modules needs root";
+	FILE *f = fopen("/proc/sys/kernel/modules_disabled", "r");
+	int disabled = 0;
+	if (f) {
+		if (fscanf(f, "%d", &disabled) != 1)
+			disabled = 0;
+		fclose(f);
+	}
+	if (disabled)
+		return "module loading is disabled on this host";
+	if (access("/proc/modules", R_OK) != 0)
+		return "this host has no loadable module support";
+	return NULL;
+}
+
+static bool run_here(Session *s, const char *ko, int *status)
+{
+	const char *why = host_cannot(s);
+	if (why) {
+		diag_error(s, "cannot run the module here: %s; run it in a VM "
+			   "with --vm", why);
+		return false;
+	}
+	StrList a = {0};
+	strlist_push(&a, find_tool("sonde-run", NULL));
+	loader_args(s, ko, false, &a);
+	strlist_push(&a, NULL);
+	*status = spawn((char *const *)a.v, NULL);
+	free(a.v);
+	return true;
+}
+
+/* ------------------------------------------------------------------ VM */
+
+/* 'word' for sh -c, quotes included. */
+static void shell_quote(StrBuf *b, const char *w)
+{
+	sb_putc(b, '\'');
+	for (; *w; w++) {
+		if (*w == '\'')
+			sb_puts(b, "'\\''");
+		else
+			sb_putc(b, *w);
+	}
+	sb_putc(b, '\'');
+}
+
+/* Host files the -c command names (its program, its arguments that are
+   files): copied into the guest at the same path. */
+static void command_files(const char *cmd, StrList *a)
+{
+	char *copy = xstrdup(cmd);
+	for (char *w = strtok(copy, " \t;|&()<>"); w; w = strtok(NULL, " \t;|&()<>"))
+		if (w[0] == '/' && is_file(w))
+			push_opt(a, "-f", xasprintf("%s:%s", w, w));
+	free(copy);
+}
+
+static bool run_vm(Session *s, const char *ko, int *status)
+{
+	const char *base = strrchr(ko, '/') ? strrchr(ko, '/') + 1 : ko;
+	StrList a = {0}, inner = {0};
+	strlist_push(&a, find_tool("sonde-vm", SOURCE_SONDE_VM));
+	if (s->kernel_release)
+		push_opt(&a, "-r", s->kernel_release);
+	long t = s->timeout_s ? s->timeout_s + 120 : 600;
+	push_opt(&a, "-t", xasprintf("%ld", t));
+	char *loader = find_tool("sonde-run", NULL);
+	push_opt(&a, "-f", xasprintf("%s:/bin/sonde-run", loader));
+	push_opt(&a, "-f", xasprintf("%s:/root/%s", ko, base));
+	if (s->target_cmd)
+		command_files(s->target_cmd, &a);
+	strlist_push(&a, "--");
+	loader_args(s, base, true, &inner);
+	StrBuf cmd = {0};
+	sb_puts(&cmd, "sonde-run");
+	for (size_t i = 0; i < inner.n; i++) {
+		sb_putc(&cmd, ' ');
+		shell_quote(&cmd, inner.v[i]);
+	}
+	strlist_push(&a, cmd.data);
+	strlist_push(&a, NULL);
+	*status = spawn((char *const *)a.v, s->output_file);
+	if (*status >= 124 && *status <= 126)
+		diag_error(s, "the VM did not run the module to the end "
+			   "(sonde-vm status %d)", *status);
+	free(loader);
+	free(a.v);
+	free(inner.v);
+	return *status < 124 || *status > 126;
+}
+
+bool run_module(Session *s, const char *ko, int *status)
+{
+	*status = 1;
+	return s->use_vm ? run_vm(s, ko, status) : run_here(s, ko, status);
+}

@@ -1,0 +1,107 @@
+#!/bin/bash
+# Pass-2 cases.
+#   ok/NAME.stp    must elaborate (status 0); if NAME.p2 exists the -p2
+#                  output must equal it; if NAME.err exists stderr must
+#                  equal it (warnings), else stderr must be empty.
+#   ko/NAME.stp    must fail with status 1 and print exactly NAME.err.
+#   list/NAME.opts options of a listing run (-l, -L, --dump-*) whose
+#                  output must equal NAME.out.
+# Optional NAME.opts holds extra options.  Cases run from their own
+# directory so messages name NAME.stp; the library is the source tree's
+# (paths in messages are written relative to it, as tapsets/FILE), and
+# the index cache goes to a scratch directory.  Options naming the
+# kernel release 6.1.0-56-cloud-amd64 are skipped where its symbol table
+# is not installed.  `testsuite/elab/regen` rewrites the goldens.
+set -u
+sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
+label=${LABEL:-elab}
+here=$SONDE_SRCDIR/testsuite/elab
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_CACHE_HOME=$tmp/cache SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets
+ksyms=/usr/lib/debug/boot/System.map-6.1.0-56-cloud-amd64
+
+skip() { # DIR NAME: true if the case needs a symbol table we lack
+	[ -f "$1/$2.opts" ] && grep -q 6.1.0-56-cloud-amd64 "$1/$2.opts" && [ ! -r "$ksyms" ]
+}
+
+run_case() { # DIR NAME -> $tmp/out, $tmp/err
+	local dir=$1 name=$2 opts=()
+	[ -f "$dir/$name.opts" ] && read -r -a opts <"$dir/$name.opts"
+	(cd "$dir" && "$sonde" -p2 "${opts[@]}" "$name.stp") >"$tmp/out" 2>"$tmp/raw"
+	local st=$?
+	sed "s|$SONDE_SRCDIR/tapsets/|tapsets/|g" "$tmp/raw" >"$tmp/err"
+	return $st
+}
+
+fail() { echo "FAIL $label/$1"; shift; for l in "$@"; do echo "  $l"; done; }
+
+check_ok() {
+	local name=$1
+	skip "$here/ok" "$name" && { echo "SKIP $label/ok/$name (no symbol table)"; return; }
+	run_case "$here/ok" "$name"
+	local st=$?
+	if [ $st -ne 0 ]; then
+		fail "ok/$name" "status $st"; sed 's/^/  | /' "$tmp/err" | head -20; return
+	fi
+	if [ -f "$here/ok/$name.p2" ] && ! diff -u "$here/ok/$name.p2" "$tmp/out" >"$tmp/diff"; then
+		fail "ok/$name" "-p2 output differs from $name.p2:"; sed 's/^/  /' "$tmp/diff" | head -30; return
+	fi
+	local want=/dev/null
+	[ -f "$here/ok/$name.err" ] && want=$here/ok/$name.err
+	if ! diff -u "$want" "$tmp/err" >"$tmp/diff"; then
+		fail "ok/$name" "stderr differs:"; sed 's/^/  /' "$tmp/diff" | head -30; return
+	fi
+	echo "PASS $label/ok/$name"
+}
+
+check_ko() {
+	local name=$1
+	skip "$here/ko" "$name" && { echo "SKIP $label/ko/$name (no symbol table)"; return; }
+	run_case "$here/ko" "$name"
+	local st=$?
+	if [ $st -ne 1 ]; then
+		fail "ko/$name" "status $st, expected 1"; sed 's/^/  | /' "$tmp/err" | head -20; return
+	fi
+	if [ ! -f "$here/ko/$name.err" ]; then
+		fail "ko/$name" "no $name.err"; sed 's/^/  | /' "$tmp/err" | head -20; return
+	fi
+	if ! diff -u "$here/ko/$name.err" "$tmp/err" >"$tmp/diff"; then
+		fail "ko/$name"; sed 's/^/  /' "$tmp/diff" | head -30; return
+	fi
+	echo "PASS $label/ko/$name"
+}
+
+check_list() {
+	local name=$1 opts=()
+	skip "$here/list" "$name" && { echo "SKIP $label/list/$name (no symbol table)"; return; }
+	read -r -a opts <"$here/list/$name.opts"
+	(cd "$here/list" && "$sonde" "${opts[@]}") >"$tmp/out" 2>"$tmp/err"
+	local st=$?
+	if [ $st -ne 0 ]; then
+		fail "list/$name" "status $st"; sed 's/^/  | /' "$tmp/err" | head -20; return
+	fi
+	if ! diff -u "$here/list/$name.out" "$tmp/out" >"$tmp/diff"; then
+		fail "list/$name"; sed 's/^/  /' "$tmp/diff" | head -30; return
+	fi
+	echo "PASS $label/list/$name"
+}
+
+# The index cache: a second run must reuse it, a touched file rebuild it.
+check_cache() {
+	local d=$tmp/lib
+	mkdir -p "$d"
+	echo 'function cached_f() { return 1 }' >"$d/a.stp"
+	local s='probe begin { println(cached_f()) }'
+	"$sonde" -p2 -I "$d" -e "$s" >/dev/null 2>&1 && ls "$XDG_CACHE_HOME"/sonde/tapset-index-* >/dev/null 2>&1 ||
+		{ fail cache "no index written"; return; }
+	printf 'function cached_g() { return 22 }\n' >"$d/a.stp"
+	"$sonde" -p2 -I "$d" -e 'probe begin { println(cached_g()) }' >/dev/null 2>&1 ||
+		{ fail cache "a changed file was not reindexed"; return; }
+	echo "PASS $label/cache"
+}
+
+for f in "$here"/ok/*.stp; do [ -e "$f" ] && check_ok "$(basename "$f" .stp)"; done
+for f in "$here"/ko/*.stp; do [ -e "$f" ] && check_ko "$(basename "$f" .stp)"; done
+for f in "$here"/list/*.opts; do [ -e "$f" ] && check_list "$(basename "$f" .opts)"; done
+check_cache
