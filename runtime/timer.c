@@ -4,9 +4,9 @@
  *
  * A callback re-arms its timer by forwarding it one (randomized) period
  * past now, so a late callback skips missed periods instead of firing
- * in a burst.  Disarming clears live first, so a callback that races
+ * in a burst.  Disarming clears armed first, so a callback that races
  * with it does not re-arm, then hrtimer_cancel() waits for a running
- * callback.  Per-CPU timers are started by a cross-call on each CPU,
+ * callback, and only then clears live.  Per-CPU timers are started by a cross-call on each CPU,
  * since a pinned hrtimer runs on the CPU that arms it.
  */
 #include <linux/kernel.h>
@@ -30,7 +30,7 @@ static u64 next_period(const struct sonde_timer *t)
 static enum hrtimer_restart run(struct sonde_timer *t, struct hrtimer *h)
 {
 	t->fire(t, get_irq_regs());
-	if (!READ_ONCE(t->live))
+	if (!READ_ONCE(t->armed))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(h, ns_to_ktime(next_period(t)));
 	return HRTIMER_RESTART;
@@ -57,6 +57,7 @@ static void start_here(void *arg)
 static void arm(struct sonde_timer *t)
 {
 	WRITE_ONCE(t->live, true);
+	WRITE_ONCE(t->armed, true);
 	if (t->percpu)
 		on_each_cpu(start_here, t, 1);
 	else
@@ -68,13 +69,13 @@ static void disarm(struct sonde_timer *t)
 {
 	int cpu;
 
-	WRITE_ONCE(t->live, false);
-	if (!t->percpu) {
+	WRITE_ONCE(t->armed, false);
+	if (!t->percpu)
 		hrtimer_cancel(&t->one);
-		return;
-	}
-	for_each_possible_cpu(cpu)
-		hrtimer_cancel(&per_cpu_ptr(t->cpus, cpu)->h);
+	else
+		for_each_possible_cpu(cpu)
+			hrtimer_cancel(&per_cpu_ptr(t->cpus, cpu)->h);
+	WRITE_ONCE(t->live, false);
 }
 
 static int setup(struct sonde_timer *t)
@@ -82,6 +83,7 @@ static int setup(struct sonde_timer *t)
 	int cpu;
 
 	t->live = false;
+	t->armed = false;
 	if (!t->percpu) {
 		sonde_hrtimer_setup(&t->one, one_expired, CLOCK_MONOTONIC,
 				    HRTIMER_MODE_REL);

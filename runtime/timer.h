@@ -20,7 +20,9 @@
  * the enabled ones, refresh arms or disarms to match, unregister
  * disarms all and returns when no callback runs.  live is true from
  * just before arming until the callbacks are gone after disarming, so a
- * callback that finds it false is a bug (tests check this).
+ * callback that finds it false is a bug (tests check this); armed is
+ * cleared first when disarming, so that a running callback does not
+ * re-arm.
  *
  * Profile timers run one pinned timer per online CPU at registration;
  * CPUs brought online later get none.
@@ -46,6 +48,7 @@ struct sonde_timer {
 	bool enabled;                     /* the probe's condition */
 	void (*fire)(struct sonde_timer *t, struct pt_regs *regs);
 	/* Run-time state. */
+	bool armed;                       /* callbacks re-arm the timer */
 	bool live;
 	struct hrtimer one;               /* !percpu */
 	struct sonde_timer_cpu __percpu *cpus;   /* percpu */

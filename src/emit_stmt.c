@@ -30,6 +30,22 @@ static void locate(Emitter *em, const Expr *e)
 		emit_line(em, "sonde_at(c, \"%s\");", emit_where(em, e->loc));
 }
 
+/* "(x = y)" as a statement reads better as "x = y". */
+static const char *strip_parens(char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || s[0] != '(' || s[n - 1] != ')')
+		return s;
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+		if (depth == 0 && i < n - 1)
+			return s;	/* "(a) + (b)": not one group */
+	}
+	s[n - 1] = 0;
+	return s + 1;
+}
+
 static void expr_stmt(Emitter *em, const Expr *e)
 {
 	locate(em, e);
@@ -38,7 +54,7 @@ static void expr_stmt(Emitter *em, const Expr *e)
 	em->out = &line;
 	emit_expr(em, e);
 	em->out = save;
-	emit_line(em, "%s;", line.data);
+	emit_line(em, "%s;", strip_parens(line.data));
 	sb_free(&line);
 	if (expr_can_fail(e))
 		emit_abort_check(em);

@@ -129,7 +129,7 @@ static Expr *at_call(Parser *p, Token t, List args);
 static Expr *add_field(Parser *p, Expr *chain, Token name);
 static Expr *add_index(Parser *p, Expr *chain, Loc loc, Expr *index);
 static Expr *add_suffix(Parser *p, Expr *chain, Token t);
-static Op assign_op(const char *spelling);
+static Op assign_op(const Token *t);
 
 static Stmt *block(Parser *p, Loc loc, List stmts);
 static Stmt *simple(Parser *p, StmtKind kind, Loc loc, Expr *e);
@@ -214,7 +214,7 @@ static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond);
 %left '+' '-'
 %left '*' '/' '%'
 
-%type <e> expr ternary bexpr unary postfix primary tchain opt_expr
+%type <e> expr ternary cond bexpr unary prefix postfix tchain opt_expr
 %type <e> slice_arg arrayref literal fe_var fe_array opt_limit opt_cond
 %type <e> global_init
 %type <st> stmt simple block
@@ -444,16 +444,23 @@ opt_limit:
 
 /* -------------------------------------------------------- expressions */
 
+/* expr names the forms of ternary itself, one unit reduction fewer for
+   every expression that is not assigned to. */
 expr:
-	  ternary
+	  bexpr %prec LOW
+	| cond
 	| ternary '=' expr	{ $$ = binary(p, E_ASSIGN, OP_ASSIGN, @2, $1, $3); }
-	| ternary ASSIGNOP expr	{ $$ = binary(p, E_ASSIGN, assign_op($2.text),
+	| ternary ASSIGNOP expr	{ $$ = binary(p, E_ASSIGN, assign_op(&$2),
 					      @2, $1, $3); }
 	;
 
 ternary:
 	  bexpr %prec LOW
-	| bexpr '?' expr ':' ternary
+	| cond
+	;
+
+cond:
+	  bexpr '?' expr ':' ternary
 				{ $$ = ternary(p, @2, $1, $3, $5); }
 	;
 
@@ -482,12 +489,19 @@ bexpr:
 	| bexpr '*' bexpr	{ $$ = binary(p, E_BINARY, OP_MUL, @2, $1, $3); }
 	| bexpr '/' bexpr	{ $$ = binary(p, E_BINARY, OP_DIV, @2, $1, $3); }
 	| bexpr '%' bexpr	{ $$ = binary(p, E_BINARY, OP_MOD, @2, $1, $3); }
-	| unary
+	| postfix %prec LOW
+	| prefix
 	;
 
+/* unary is what a prefix operator applies to; bexpr names postfix and
+   prefix itself, one unit reduction fewer per operand. */
 unary:
 	  postfix %prec LOW
-	| '-' unary		{ $$ = unary(p, E_UNARY, OP_NEG, @1, $2); }
+	| prefix
+	;
+
+prefix:
+	  '-' unary		{ $$ = unary(p, E_UNARY, OP_NEG, @1, $2); }
 	| '+' unary		{ $$ = unary(p, E_UNARY, OP_PLUS, @1, $2); }
 	| '!' unary		{ $$ = unary(p, E_UNARY, OP_NOT, @1, $2); }
 	| '~' unary		{ $$ = unary(p, E_UNARY, OP_BITNOT, @1, $2); }
@@ -496,17 +510,15 @@ unary:
 	| DEC unary		{ $$ = unary(p, E_UNARY, OP_DEC, @1, $2); }
 	;
 
+/* Atoms and postfix forms in one nonterminal, which saves a unit
+   reduction per operand. */
 postfix:
-	  primary
-	| postfix INC		{ $$ = unary(p, E_POST, OP_INC, @2, $1); }
+	  postfix INC		{ $$ = unary(p, E_POST, OP_INC, @2, $1); }
 	| postfix DEC		{ $$ = unary(p, E_POST, OP_DEC, @2, $1); }
 	| postfix ARROW IDENT	{ $$ = add_field(p, $1, $3); }
 	| postfix '[' expr ']'	{ $$ = add_index(p, $1, @2, $3); }
 	| postfix DSUFFIX	{ $$ = add_suffix(p, $1, $2); }
-	;
-
-primary:
-	  NUMBER		{ $$ = num(p, @1, $1.num); }
+	| NUMBER		{ $$ = num(p, @1, $1.num); }
 	| STRING		{ $$ = str(p, $1); }
 	| EMBEDDED		{ $$ = ast_expr(p->s, E_EMBEDDED, @1);
 				  $$->str = $1.text;
@@ -814,12 +826,23 @@ static Expr *add_suffix(Parser *p, Expr *chain, Token t)
 	return chain;
 }
 
-static Op assign_op(const char *spelling)
+static Op assign_op(const Token *t)
 {
-	for (int op = OP_ASSIGN; op < OP_COUNT_; op++)
-		if (strcmp(ast_op_str((Op)op), spelling) == 0)
-			return (Op)op;
-	return OP_ASSIGN;
+	switch ((TokCode)t->code) {
+	case TC_ADD_ASSIGN: return OP_ADD_ASSIGN;
+	case TC_SUB_ASSIGN: return OP_SUB_ASSIGN;
+	case TC_MUL_ASSIGN: return OP_MUL_ASSIGN;
+	case TC_DIV_ASSIGN: return OP_DIV_ASSIGN;
+	case TC_MOD_ASSIGN: return OP_MOD_ASSIGN;
+	case TC_SHL_ASSIGN: return OP_SHL_ASSIGN;
+	case TC_SHR_ASSIGN: return OP_SHR_ASSIGN;
+	case TC_AND_ASSIGN: return OP_AND_ASSIGN;
+	case TC_XOR_ASSIGN: return OP_XOR_ASSIGN;
+	case TC_OR_ASSIGN: return OP_OR_ASSIGN;
+	case TC_CAT_ASSIGN: return OP_CONCAT_ASSIGN;
+	case TC_APPEND: return OP_AGG_ASSIGN;
+	default: return OP_ASSIGN;
+	}
 }
 
 /* ======================================================== statements */
@@ -1072,6 +1095,7 @@ static int next_injected(Parser *p, Token *t)
 		p->inject_braces--;
 	*t = p->cur;
 	t->kind = TOK_OP;
+	t->code = (uint8_t)tok;
 	t->text = tok == ')' ? ")" : "}";
 	t->len = 1;
 	return tok;
@@ -1089,57 +1113,52 @@ static void push_back(Parser *p, Token t)
 	p->pend[p->npend++] = t;
 }
 
-static bool is_op(const Token *t, const char *spelling)
+static bool is_op(const Token *t, int code)
 {
-	return t->kind == TOK_OP && strcmp(t->text, spelling) == 0;
+	return t->kind == TOK_OP && t->code == code;
 }
 
-static const struct {
-	const char *word;
-	int token;
-} keywords[] = {
-	{"probe", T_PROBE}, {"global", T_GLOBAL}, {"function", T_FUNCTION},
-	{"private", T_PRIVATE}, {"if", T_IF}, {"else", T_ELSE},
-	{"while", T_WHILE}, {"for", T_FOR}, {"foreach", T_FOREACH},
-	{"in", T_IN}, {"limit", T_LIMIT}, {"break", T_BREAK},
-	{"continue", T_CONTINUE}, {"next", T_NEXT}, {"return", T_RETURN},
-	{"delete", T_DELETE}, {"try", T_TRY}, {"catch", T_CATCH},
+/* Grammar tokens of the keywords, by TokCode. */
+static const short keyword_tokens[] = {
+	[TC_KW_PROBE] = T_PROBE, [TC_KW_GLOBAL] = T_GLOBAL,
+	[TC_KW_FUNCTION] = T_FUNCTION, [TC_KW_PRIVATE] = T_PRIVATE,
+	[TC_KW_IF] = T_IF, [TC_KW_ELSE] = T_ELSE, [TC_KW_WHILE] = T_WHILE,
+	[TC_KW_FOR] = T_FOR, [TC_KW_FOREACH] = T_FOREACH, [TC_KW_IN] = T_IN,
+	[TC_KW_LIMIT] = T_LIMIT, [TC_KW_BREAK] = T_BREAK,
+	[TC_KW_CONTINUE] = T_CONTINUE, [TC_KW_NEXT] = T_NEXT,
+	[TC_KW_RETURN] = T_RETURN, [TC_KW_DELETE] = T_DELETE,
+	[TC_KW_TRY] = T_TRY, [TC_KW_CATCH] = T_CATCH,
 };
 
 static int keyword(const Token *t)
 {
-	/* Keywords are 2 to 8 lower-case letters: most names are out fast. */
-	if (t->len < 2 || t->len > 8 || t->text[0] < 'b' || t->text[0] > 'w')
-		return T_IDENT;
-	for (size_t i = 0; i < sizeof keywords / sizeof *keywords; i++)
-		if (keywords[i].word[0] == t->text[0] &&
-		    strcmp(keywords[i].word, t->text) == 0)
-			return keywords[i].token;
-	return T_IDENT;
+	return t->code ? keyword_tokens[t->code] : T_IDENT;
 }
 
-/* Two-character and longer operators, and the grammar tokens for them. */
-static int op_token(const char *s)
+/* Grammar tokens of the operators, by TokCode; 0 for those the grammar
+   never sees (the preprocessor's %( %? %: %)). */
+static const short op_tokens[256] = {
+	['{'] = '{', ['}'] = '}', ['('] = '(', [')'] = ')', ['['] = '[',
+	[']'] = ']', [';'] = ';', [','] = ',', [':'] = ':', ['='] = '=',
+	['?'] = '?', ['.'] = '.', ['+'] = '+', ['-'] = '-', ['*'] = '*',
+	['/'] = '/', ['%'] = '%', ['&'] = '&', ['|'] = '|', ['^'] = '^',
+	['<'] = '<', ['>'] = '>', ['!'] = '!', ['~'] = '~',
+	[TC_OROR] = T_OROR, [TC_ANDAND] = T_ANDAND, [TC_EQ] = T_EQ,
+	[TC_NE] = T_NE, [TC_LE] = T_LE, [TC_GE] = T_GE, [TC_MATCH] = T_MATCH,
+	[TC_NOMATCH] = T_NOMATCH, [TC_SHL] = T_SHL, [TC_SHR] = T_SHR,
+	[TC_INC] = T_INC, [TC_DEC] = T_DEC, [TC_ARROW] = T_ARROW,
+	[TC_ADD_ASSIGN] = T_ASSIGNOP, [TC_SUB_ASSIGN] = T_ASSIGNOP,
+	[TC_MUL_ASSIGN] = T_ASSIGNOP, [TC_DIV_ASSIGN] = T_ASSIGNOP,
+	[TC_MOD_ASSIGN] = T_ASSIGNOP, [TC_SHL_ASSIGN] = T_ASSIGNOP,
+	[TC_SHR_ASSIGN] = T_ASSIGNOP, [TC_AND_ASSIGN] = T_ASSIGNOP,
+	[TC_XOR_ASSIGN] = T_ASSIGNOP, [TC_OR_ASSIGN] = T_ASSIGNOP,
+	[TC_CAT_ASSIGN] = T_ASSIGNOP, [TC_APPEND] = T_ASSIGNOP,
+};
+
+static int op_token(const Token *t)
 {
-	static const struct {
-		char spelling[4];
-		int token;
-	} ops[] = {
-		{"||", T_OROR}, {"&&", T_ANDAND}, {"==", T_EQ}, {"!=", T_NE},
-		{"<=", T_LE}, {">=", T_GE}, {"=~", T_MATCH}, {"!~", T_NOMATCH},
-		{"<<", T_SHL}, {">>", T_SHR}, {"++", T_INC}, {"--", T_DEC},
-		{"->", T_ARROW}, {"+=", T_ASSIGNOP}, {"-=", T_ASSIGNOP},
-		{"*=", T_ASSIGNOP}, {"/=", T_ASSIGNOP}, {"%=", T_ASSIGNOP},
-		{"<<=", T_ASSIGNOP}, {">>=", T_ASSIGNOP}, {"&=", T_ASSIGNOP},
-		{"^=", T_ASSIGNOP}, {"|=", T_ASSIGNOP}, {".=", T_ASSIGNOP},
-		{"<<<", T_ASSIGNOP},
-	};
-	if (s[1] == '\0')
-		return strchr("{}()[];,:=?.+-*/%&|^<>!~", s[0]) ? s[0] : T_BADTOK;
-	for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
-		if (strcmp(ops[i].spelling, s) == 0)
-			return ops[i].token;
-	return T_BADTOK;
+	int tok = op_tokens[t->code];
+	return tok ? tok : T_BADTOK;
 }
 
 static bool glues(const Token *t)
@@ -1147,7 +1166,7 @@ static bool glues(const Token *t)
 	if (t->flags & TF_SPACE_BEFORE)
 		return false;
 	return t->kind == TOK_IDENT || t->kind == TOK_NUMBER ||
-	       is_op(t, "*");
+	       is_op(t, '*');
 }
 
 /* A probe point component name: the tokens of `first` and all that
@@ -1244,7 +1263,7 @@ static int points_op(Parser *p, const Token *t, int tok)
 		p->braces = 0;
 		open_brace(p, t->loc);
 	} else if (tok == T_ASSIGNOP && p->parens == 0 &&
-		   strcmp(t->text, "+=") == 0)
+		   t->code == TC_ADD_ASSIGN)
 		return T_ALIAS_ADD;
 	return tok;
 }
@@ -1291,7 +1310,7 @@ static void close_after_error(Parser *p)
 {
 	const Token *t = &p->cur;
 	if (p->nparen == 0 || t->kind != TOK_OP ||
-	    (t->text[0] != '{' && t->text[0] != '}'))
+	    (t->code != '{' && t->code != '}'))
 		return;
 	p->inject_parens = p->nparen;
 	p->nparen = 0;
@@ -1353,7 +1372,7 @@ static int classify(Parser *p, Token *t)
 	case TOK_OP:
 		break;
 	}
-	tok = op_token(t->text);
+	tok = op_token(t);
 	if (p->in_points)
 		return points_op(p, t, tok);
 	if ((tok == '{' || tok == '}') && p->nparen > 0) {
@@ -1385,7 +1404,7 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
 	}
 	t = next_raw(p);
 	p->ntokens++;
-	if (p->in_points && p->parens == 0 && is_op(&t, "*")) {
+	if (p->in_points && p->parens == 0 && is_op(&t, '*')) {
 		t = glue_name(p, t);
 		tok = T_PPNAME;
 	} else {

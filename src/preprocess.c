@@ -1298,9 +1298,33 @@ static Token join_strings(Preproc *pp, Token t)
 	return t;
 }
 
+/* Tokens that no layer above the lexer changes or consumes. */
+static bool plain(const Token *t)
+{
+	switch ((TokKind)t->kind) {
+	case TOK_IDENT:
+	case TOK_NUMBER:
+	case TOK_EMBEDDED:
+	case TOK_ERROR:
+		return true;
+	case TOK_OP:
+		return t->code < TC_PP_IF || t->code > TC_PP_END;
+	default:
+		return false;
+	}
+}
+
 Token pp_next(Preproc *pp)
 {
 	Token t;
+	/* Fast path: straight from the lexer, outside any expansion. */
+	if (!pp->has_ahead && !pp->has_back && !pp->nframes) {
+		t = lex_next(pp->lx);
+		pp->from = -1;
+		if (plain(&t))
+			return t;
+		push_back(pp, t, -1);
+	}
 	if (pp->has_ahead) {
 		pp->has_ahead = false;
 		t = pp->ahead;

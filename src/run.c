@@ -202,15 +202,31 @@ static void shell_quote(StrBuf *b, const char *w)
 	sb_putc(b, '\'');
 }
 
-/* Host files the -c command names (its program, its arguments that are
-   files): copied into the guest at the same path. */
-static void command_files(const char *cmd, StrList *a)
+/*
+ * Host files the -c command names by absolute path (its program, file
+ * arguments) are copied into the guest at the same path, except under
+ * /tmp, which the guest mounts afresh: those go to /root/host/tmp/...,
+ * and the command is rewritten to match (returned, malloc'd).
+ */
+static char *command_files(const char *cmd, StrList *a)
 {
-	char *copy = xstrdup(cmd);
-	for (char *w = strtok(copy, " \t;|&()<>"); w; w = strtok(NULL, " \t;|&()<>"))
-		if (w[0] == '/' && is_file(w))
-			push_opt(a, "-f", xasprintf("%s:%s", w, w));
-	free(copy);
+	StrBuf out = {0};
+	const char *sep = " \t;|&()<>'\"";
+	for (const char *p = cmd; *p;) {
+		size_t n = strcspn(p, sep);
+		char *w = xstrndup(p, n);
+		if (w[0] == '/' && is_file(w)) {
+			const char *prefix = strncmp(w, "/tmp/", 5) ? "" : "/root/host";
+			push_opt(a, "-f", xasprintf("%s:%s%s", w, prefix, w));
+			sb_puts(&out, prefix);
+		}
+		sb_puts(&out, w);
+		free(w);
+		p += n;
+		if (*p)
+			sb_putc(&out, *p++);
+	}
+	return out.data ? out.data : xstrdup("");
 }
 
 static bool run_vm(Session *s, const char *ko, int *status)
@@ -225,8 +241,9 @@ static bool run_vm(Session *s, const char *ko, int *status)
 	char *loader = find_tool("sonde-run", NULL);
 	push_opt(&a, "-f", xasprintf("%s:/bin/sonde-run", loader));
 	push_opt(&a, "-f", xasprintf("%s:/root/%s", ko, base));
-	if (s->target_cmd)
-		command_files(s->target_cmd, &a);
+	const char *host_cmd = s->target_cmd;
+	if (host_cmd)
+		s->target_cmd = command_files(host_cmd, &a);
 	strlist_push(&a, "--");
 	loader_args(s, base, true, &inner);
 	StrBuf cmd = {0};
@@ -238,6 +255,7 @@ static bool run_vm(Session *s, const char *ko, int *status)
 	strlist_push(&a, cmd.data);
 	strlist_push(&a, NULL);
 	*status = spawn((char *const *)a.v, s->output_file);
+	s->target_cmd = host_cmd;
 	if (*status >= 124 && *status <= 126)
 		diag_error(s, "the VM did not run the module to the end "
 			   "(sonde-vm status %d)", *status);

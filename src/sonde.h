@@ -135,8 +135,9 @@ void diag_loc_str(const struct Session *s, Loc loc, StrBuf *out);
 
 /*
  * Tokens as the preprocessor hands them to the grammar.  Keywords and
- * operators keep their spelling in `text`; the grammar maps spellings to
- * its own token codes, so the lexer needs no knowledge of the grammar.
+ * operators keep their spelling in `text`, and the lexer also names
+ * them with a TokCode, so later layers classify a token with a table
+ * lookup instead of comparing spellings.
  */
 typedef enum TokKind {
 	TOK_EOF,
@@ -150,6 +151,29 @@ typedef enum TokKind {
 	TOK_ERROR	/* already reported; the grammar resynchronises */
 } TokKind;
 
+/*
+ * Token codes.  A TOK_OP of one character has that character as its
+ * code ('{', '+', ...); longer operators have a TC_ code from 128 up.
+ * A TOK_IDENT that is a keyword has its TC_KW_ code, any other name
+ * TC_NONE.  Other kinds have TC_NONE.
+ */
+typedef enum TokCode {
+	TC_NONE = 0,
+	TC_APPEND = 128,	/* <<< */
+	TC_SHL_ASSIGN, TC_SHR_ASSIGN, TC_SHL, TC_SHR,		/* <<= >>= << >> */
+	TC_LE, TC_GE, TC_EQ, TC_NE, TC_MATCH, TC_NOMATCH,	/* <= >= == != =~ !~ */
+	TC_ANDAND, TC_OROR, TC_INC, TC_DEC,			/* && || ++ -- */
+	TC_ADD_ASSIGN, TC_SUB_ASSIGN, TC_MUL_ASSIGN,		/* += -= *= */
+	TC_DIV_ASSIGN, TC_MOD_ASSIGN, TC_AND_ASSIGN,		/* /= %= &= */
+	TC_OR_ASSIGN, TC_XOR_ASSIGN, TC_CAT_ASSIGN,		/* |= ^= .= */
+	TC_ARROW,						/* -> */
+	TC_PP_IF, TC_PP_THEN, TC_PP_ELSE, TC_PP_END,		/* %( %? %: %) */
+	TC_KW_PROBE, TC_KW_GLOBAL, TC_KW_FUNCTION, TC_KW_PRIVATE,
+	TC_KW_IF, TC_KW_ELSE, TC_KW_WHILE, TC_KW_FOR, TC_KW_FOREACH,
+	TC_KW_IN, TC_KW_LIMIT, TC_KW_BREAK, TC_KW_CONTINUE, TC_KW_NEXT,
+	TC_KW_RETURN, TC_KW_DELETE, TC_KW_TRY, TC_KW_CATCH
+} TokCode;
+
 /* Token flags. */
 enum {
 	TF_SPACE_BEFORE = 1,	/* whitespace or a comment precedes it: probe
@@ -158,12 +182,16 @@ enum {
 	TF_LINE_START = 2	/* first token on its line */
 };
 
+/* 32 bytes: tokens are passed by value through every pass-1 layer and
+   sit on the parser's value stack. */
 typedef struct Token {
-	TokKind kind;
+	uint8_t kind;	/* TokKind */
 	uint8_t flags;	/* TF_* */
-	Loc loc;
+	uint8_t code;	/* TokCode */
 	uint32_t len;	/* length of text (strings may hold NUL bytes) */
-	const char *text; /* arena-owned, NUL-terminated */
+	Loc loc;
+	const char *text; /* NUL-terminated: arena-owned, or static for
+			     keywords and operators */
 	int64_t num;	/* TOK_NUMBER only */
 } Token;
 

@@ -177,8 +177,8 @@ check_otf() {
     # Phases 1..7 alternate off/on (phase 0 includes start-up).  "on"
     # phases see many hits; "off" phases only those before the refresh
     # took effect, which for a kprobe can take long under emulation
-    # (disabling waits for the kprobe optimizer): off phases together get
-    # less than half the hits of on phases, and one gets almost none.
+    # (even with the optimizer off, 20-100 ms were seen): off phases
+    # together get less than half the hits of on phases.
     awk '/^phase/ && $2 > 0 {
             split($3, o, "="); split($4, k, "="); split($5, t, "=")
             n++
@@ -188,7 +188,6 @@ check_otf() {
                 if (!tmin || t[2] < tmin) tmin = t[2]
             } else {
                 koff += k[2]; toff += t[2]
-                if (kquiet == "" || k[2] < kquiet) kquiet = k[2]
             }
          }
          END {
@@ -196,7 +195,6 @@ check_otf() {
             if (kmin < 100 || tmin < 10) print "too few hits while on"
             if (2 * koff >= kon) print "kprobe: " koff " hits while off, " kon " while on"
             if (2 * toff >= ton) print "timer: " toff " hits while off, " ton " while on"
-            if (10 * kquiet >= kmin) print "kprobe: no off phase with almost no hits"
          }' "$c/otf.out" >>"$work/errors"
     [[ -s $work/errors ]] && err "$(cat "$c/otf.out")"
     check "onthefly-$1"

@@ -1,0 +1,103 @@
+#!/bin/bash
+# Pass-4 checks, for each installed cloud kernel series with headers
+# (6.1, 6.12):
+#   pass4-SERIES      sonde -p4 builds a module (feature tests, kbuild,
+#                     -Werror) and prints the path of a .ko
+#   cache-SERIES      the same -p4 again returns the cached .ko at once
+#   nocache-SERIES    --disable-cache -k -m NAME: kbuild runs again,
+#                     the directory is kept, the module has that name
+#   compile-SERIES/N  every translation case (testsuite/emit/ok and the
+#                     build-only cases here in ok/) compiles without a
+#                     warning, all in one kbuild run
+# Prints PASS/FAIL/SKIP lines; always exits 0.
+set -u
+sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
+here=$SONDE_SRCDIR/testsuite/build
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_CACHE_HOME=$tmp/cache SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets
+
+fail() { echo "FAIL build/$1"; shift; for l in "$@"; do echo "  $l"; done; }
+
+releases() {
+	local img r
+	for img in /boot/vmlinuz-*-cloud-amd64; do
+		r=${img#/boot/vmlinuz-}
+		[[ -e $img && -d /lib/modules/$r/build ]] && echo "$r"
+	done | sort -rV | awk -F. '!seen[$1 "." $2]++'
+}
+
+# pass4, cache and nocache checks for release $1 (series $2).
+check_pass4() {
+	local rel=$1 ser=$2 ko ko2 t0 t1
+	if ! ko=$("$sonde" -p4 -r "$rel" "$here/hello.stp" 2>"$tmp/err") || [[ ! -f $ko ]]; then
+		fail "pass4-$ser" "$(head -20 "$tmp/err")"
+		return
+	fi
+	echo "PASS build/pass4-$ser"
+	t0=$(date +%s%N)
+	ko2=$("$sonde" -p4 -r "$rel" "$here/hello.stp" 2>"$tmp/err")
+	t1=$(date +%s%N)
+	if [[ $ko2 != "$ko" ]] || (((t1 - t0) / 1000000 > 500)); then
+		fail "cache-$ser" "second build: $ko2 in $(((t1 - t0) / 1000000)) ms (first $ko)"
+	else
+		echo "PASS build/cache-$ser"
+	fi
+	(cd "$tmp" && "$sonde" -p4 -r "$rel" --disable-cache -k -m named_$RANDOM \
+		"$here/hello.stp") >"$tmp/out" 2>"$tmp/err"
+	local kept
+	kept=$(sed -n 's/^Keeping temporary directory "\(.*\)"$/\1/p' "$tmp/err")
+	if [[ -z $kept || ! -f $kept/Kbuild ]] || ! grep -q '/named_[0-9]*\.ko$' "$tmp/out"; then
+		fail "nocache-$ser" "$(cat "$tmp/out" "$tmp/err" | head -10)"
+	else
+		echo "PASS build/nocache-$ser"
+		rm -rf "$kept"
+	fi
+}
+
+# Compile every case's C for release $1 with -Werror, all in one kbuild
+# run of object targets: the runtime objects and the linking are
+# covered by the full builds above and by the e2e group.
+check_compile() {
+	local rel=$1 ser=$2 dir=$tmp/$ser f name opts feat objs=()
+	feat=$(ls "$XDG_CACHE_HOME"/sonde/kfeatures/"$rel"-*.h 2>/dev/null | head -1)
+	[[ -n $feat ]] || { fail "compile-$ser" "no feature header cached"; return; }
+	mkdir -p "$dir"
+	cp "$SONDE_SRCDIR"/runtime/*.h "$dir/"
+	cp "$feat" "$dir/gen_features.h"
+	for f in "$SONDE_SRCDIR"/testsuite/emit/ok/*.stp "$here"/ok/*.stp; do
+		name=m_$(basename "$f" .stp)
+		opts=()
+		[ -f "${f%.stp}.opts" ] && read -r -a opts <"${f%.stp}.opts"
+		# the case's own -r wins: its C does not depend on the release
+		if ! (cd "$(dirname "$f")" && "$sonde" -p3 -w -r "$rel" "${opts[@]}" \
+			"$(basename "$f")") >"$dir/$name.c" 2>"$tmp/err"; then
+			fail "compile-$ser/$name" "-p3 failed: $(head -5 "$tmp/err")"
+			continue
+		fi
+		objs+=("$name.o")
+	done
+	printf 'obj-m := %s\nccflags-y := -Werror\n' "${objs[*]}" >"$dir/Kbuild"
+	make -k -C "/lib/modules/$rel/build" M="$dir" -j"$(nproc)" "${objs[@]}" \
+		>"$dir/build.log" 2>&1
+	for name in "${objs[@]}"; do
+		name=${name%.o}
+		if [[ -f $dir/$name.o ]] && ! grep -q "$name.c.*warning:" "$dir/build.log"; then
+			echo "PASS build/compile-$ser/$name"
+		else
+			fail "compile-$ser/$name" "$(grep -E "$name.c.*(error|warning):" "$dir/build.log" | head -8)"
+		fi
+	done
+}
+
+mapfile -t rels < <(releases)
+if ((${#rels[@]} == 0)); then
+	echo "SKIP build/all: no cloud kernel with headers installed"
+	exit 0
+fi
+for rel in "${rels[@]}"; do
+	ser=$(echo "$rel" | cut -d. -f1,2)
+	check_pass4 "$rel" "$ser"
+	check_compile "$rel" "$ser"
+done
+exit 0
