@@ -5,12 +5,16 @@
  *
  * The session state is one atomic read by every probe hit.  Whether a
  * probe is running on a CPU is that CPU's context busy flag; the number
- * of probes running is the number of busy flags, and stopping waits for
- * it to reach zero.  Probes set busy, then (after a full barrier) check
- * the state; the stopper sets the state, then (after a full barrier)
- * checks the busy flags; so either the probe sees "stopping" and backs
- * out, or the stopper sees it busy and waits.  Keeping the count per CPU
- * spares every hit a write to a cache line shared by all CPUs.
+ * of probes running is the number of busy flags.  A probe reads the
+ * state and sets busy with interrupts off, which makes it an RCU
+ * read-side critical section; the stopper sets the state, then waits
+ * for an RCU grace period, after which every probe that read "running"
+ * has returned and every later one reads "stopping".  It then also
+ * waits for the busy flags to clear, which covers probes of any group.
+ * So a hit pays no atomic instruction and no barrier for the
+ * handshake, and keeping the count per CPU spares it a write to a
+ * cache line shared by all CPUs.  The brackets themselves are inline,
+ * in lifecycle.h.
  *
  * Start and stop run on an ordered workqueue, so the loader's writes to
  * ctl return at once and it can drain output while begin and end probes
@@ -29,6 +33,7 @@
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/irqflags.h>
+#include <linux/rcupdate.h>
 #include "lifecycle.h"
 
 #define STOP_WAIT_MS 10000     /* longest wait for running probes at stop */
@@ -55,80 +60,19 @@ MODULE_PARM_DESC(sonde_maxerrors, "errors tolerated before the session ends");
 
 MODULE_LICENSE("GPL");
 
-/* Counts kept per CPU by probes, summed at the end. */
-struct counters {
-	unsigned long hits;       /* invocations that ran */
-	unsigned long skipped;    /* hits while this CPU was busy */
-	unsigned long overtime;   /* invocations stopped by sonde_tick */
-	unsigned long warnings;
-	unsigned long lockskips;  /* hits skipped for lock contention */
-};
-
-static DEFINE_PER_CPU(struct sonde_ctx, contexts);
-static DEFINE_PER_CPU(struct counters, counters);
+DEFINE_PER_CPU(struct sonde_ctx, sonde_contexts);
+DEFINE_PER_CPU(struct sonde_counters, sonde_counters);
+atomic_t sonde_state = ATOMIC_INIT(SONDE_STARTING);
 static atomic_long_t errors;
 static atomic_long_t lockskips;  /* all CPUs, against MAXSKIPPED */
 
 static const struct sonde_script *script;
-static atomic_t state = ATOMIC_INIT(SONDE_STARTING);
 static bool start_requested;   /* under the ordering of ctl writes */
 static bool began;             /* begin probes ran: end probes must too */
 static bool registered;        /* probes are registered */
 static struct workqueue_struct *session_wq;
 
 /* ---------------------------------------------------------------- probes */
-
-bool sonde_probe_enter_in(struct sonde_ctx **ctxp, const char *probe,
-			  enum sonde_state want)
-{
-	struct sonde_ctx *c;
-	unsigned long flags;
-
-	if (atomic_read(&state) != want)
-		return false;            /* starting or stopping: quietly */
-	local_irq_save(flags);
-	c = this_cpu_ptr(&contexts);
-	if (c->busy) {
-		this_cpu_inc(counters.skipped);
-		goto quit;
-	}
-	WRITE_ONCE(c->busy, 1);
-	smp_mb();                        /* busy before state: see top */
-	if (atomic_read(&state) != want) {
-		WRITE_ONCE(c->busy, 0);
-		goto quit;
-	}
-	c->irqflags = flags;
-	c->actions = 0;
-	c->aborted = false;
-	c->fatal = false;
-	c->otf_kick = false;
-	c->try_depth = 0;
-	c->nesting = 0;
-	c->probe = probe;
-	c->where = NULL;
-	c->stage.len = 0;
-	this_cpu_inc(counters.hits);
-	*ctxp = c;
-	return true;
-quit:
-	local_irq_restore(flags);
-	return false;
-}
-
-bool sonde_probe_enter(struct sonde_ctx **ctxp, const char *probe)
-{
-	return sonde_probe_enter_in(ctxp, probe, SONDE_RUNNING);
-}
-
-void sonde_probe_exit(struct sonde_ctx *c)
-{
-	unsigned long flags = c->irqflags;
-
-	sonde_stage_commit(&c->stage, SONDE_FRAME_OUTPUT);
-	smp_store_release(&c->busy, 0);  /* all our writes before "idle" */
-	local_irq_restore(flags);
-}
 
 void sonde_printf(struct sonde_ctx *c, const char *fmt, ...)
 {
@@ -197,12 +141,12 @@ void sonde_warn(struct sonde_ctx *c, const char *fmt, ...)
 	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, args);
 	va_end(args);
 	report(c, SONDE_FRAME_WARNING);
-	this_cpu_inc(counters.warnings);
+	this_cpu_inc(sonde_counters.warnings);
 }
 
 bool sonde_overtime(struct sonde_ctx *c)
 {
-	this_cpu_inc(counters.overtime);
+	this_cpu_inc(sonde_counters.overtime);
 	sonde_fatal(c, "more than %lu actions (overtime)", sonde_maxaction);
 	return false;
 }
@@ -216,7 +160,7 @@ bool sonde_too_deep(struct sonde_ctx *c)
 
 void sonde_count_lock_skip(struct sonde_ctx *c)
 {
-	this_cpu_inc(counters.lockskips);
+	this_cpu_inc(sonde_counters.lockskips);
 	if (atomic_long_inc_return(&lockskips) == MAXSKIPPED + 1)
 		sonde_fatal(c, "skipped too many probes (more than MAXSKIPPED %d) for lock contention",
 			    MAXSKIPPED);
@@ -241,7 +185,7 @@ static bool wait_idle(unsigned int ms)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		while (smp_load_acquire(&per_cpu_ptr(&contexts, cpu)->busy)) {
+		while (smp_load_acquire(&per_cpu_ptr(&sonde_contexts, cpu)->busy)) {
 			if (time_after(jiffies, deadline))
 				return false;
 			usleep_range(100, 1000);
@@ -259,11 +203,11 @@ static void unregister_once(void)
 
 static void post_stats(void)
 {
-	struct counters sum = { 0 };
+	struct sonde_counters sum = { 0 };
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct counters *c = per_cpu_ptr(&counters, cpu);
+		struct sonde_counters *c = per_cpu_ptr(&sonde_counters, cpu);
 
 		sum.hits += c->hits;
 		sum.skipped += c->skipped;
@@ -282,20 +226,20 @@ static void post_stats(void)
 /* The stop sequence; see the top of lifecycle.h. */
 static void stop_session(void)
 {
-	int old = atomic_xchg(&state, SONDE_STOPPING);
+	int old = atomic_xchg(&sonde_state, SONDE_STOPPING);
 
 	if (old == SONDE_STOPPED || old == SONDE_STOPPING) {
-		atomic_set(&state, old);
+		atomic_set(&sonde_state, old);
 		return;
 	}
-	smp_mb();                        /* state before busy: see top */
+	synchronize_rcu();               /* probes that read "running" are over */
 	unregister_once();
 	if (!wait_idle(STOP_WAIT_MS))
 		sonde_ctl_post("warning probes still running after %u ms\n",
 			       STOP_WAIT_MS);
 	if (began && script->end)
 		script->end();
-	atomic_set(&state, SONDE_STOPPED);
+	atomic_set(&sonde_state, SONDE_STOPPED);
 	post_stats();
 	sonde_transport_finish();
 	sonde_ctl_post("stopped\n");
@@ -308,12 +252,12 @@ static void stop_work_fn(struct work_struct *w)
 
 static void start_work_fn(struct work_struct *w)
 {
-	if (atomic_read(&state) != SONDE_STARTING)
+	if (atomic_read(&sonde_state) != SONDE_STARTING)
 		return;
 	began = true;
 	if (script->begin)
 		script->begin();
-	atomic_cmpxchg(&state, SONDE_STARTING, SONDE_RUNNING);
+	atomic_cmpxchg(&sonde_state, SONDE_STARTING, SONDE_RUNNING);
 	sonde_ctl_post("running\n");
 }
 
@@ -344,7 +288,7 @@ static void contexts_free(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sonde_stage_free(&per_cpu_ptr(&contexts, cpu)->stage);
+		sonde_stage_free(&per_cpu_ptr(&sonde_contexts, cpu)->stage);
 }
 
 static int contexts_alloc(void)
@@ -352,7 +296,7 @@ static int contexts_alloc(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		if (sonde_stage_alloc(&per_cpu_ptr(&contexts, cpu)->stage, cpu))
+		if (sonde_stage_alloc(&per_cpu_ptr(&sonde_contexts, cpu)->stage, cpu))
 			return -ENOMEM;
 	return 0;
 }
@@ -393,7 +337,7 @@ int sonde_session_init(const struct sonde_script *s)
 	script = s;
 	ret = setup();
 	if (ret) {
-		atomic_set(&state, SONDE_ERROR);
+		atomic_set(&sonde_state, SONDE_ERROR);
 		teardown();
 		pr_err("%s: cannot set up the session: %d\n", KBUILD_MODNAME, ret);
 		return ret;
@@ -402,7 +346,7 @@ int sonde_session_init(const struct sonde_script *s)
 	if (!ret && s->register_probes)
 		ret = s->register_probes();
 	if (ret) {
-		atomic_set(&state, SONDE_ERROR);
+		atomic_set(&sonde_state, SONDE_ERROR);
 		if (s->release)
 			s->release();
 		sonde_transport_exit();

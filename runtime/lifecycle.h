@@ -23,6 +23,9 @@
 #include <linux/module.h>
 #include <linux/types.h>
 #include <linux/string.h>
+#include <linux/atomic.h>
+#include <linux/percpu.h>
+#include <linux/irqflags.h>
 #include "transport.h"
 #include "limits.h"
 
@@ -37,7 +40,8 @@ enum sonde_state {
 /*
  * Per-CPU probe context.  busy is set for the whole of an invocation on
  * this CPU; the other fields are valid only while busy is set, and only
- * for the invocation that set it (sonde_probe_enter resets them).
+ * for the invocation that set it (sonde_probe_enter resets them).  The
+ * stage is empty whenever busy is clear: sonde_probe_exit commits it.
  *
  * Error state: aborted is the one flag generated code tests after every
  * statement and call that can fail; while it is set the code unwinds to
@@ -91,11 +95,89 @@ void sonde_session_exit(void);
 	module_init(sonde_module_init);                           \
 	module_exit(sonde_module_exit)
 
-/* Probe brackets.  enter returns false when the probe must not run. */
-bool sonde_probe_enter(struct sonde_ctx **ctxp, const char *probe);
-bool sonde_probe_enter_in(struct sonde_ctx **ctxp, const char *probe,
-			  enum sonde_state state);
-void sonde_probe_exit(struct sonde_ctx *ctx);
+/* Counts kept per CPU by probes, summed when the session stops. */
+struct sonde_counters {
+	unsigned long hits;       /* invocations that ran */
+	unsigned long skipped;    /* reentrant hits: this CPU was busy */
+	unsigned long overtime;   /* invocations stopped by sonde_tick */
+	unsigned long warnings;
+	unsigned long lockskips;  /* hits skipped for lock contention */
+};
+
+/*
+ * What the inline probe brackets below read and write; owned by
+ * lifecycle.c, not for generated code.  sonde_state holds an enum
+ * sonde_state.
+ */
+extern atomic_t sonde_state;
+DECLARE_PER_CPU(struct sonde_ctx, sonde_contexts);
+DECLARE_PER_CPU(struct sonde_counters, sonde_counters);
+
+/*
+ * Probe brackets.  enter returns false when the probe must not run:
+ * the session is not in state want (quietly), or a probe already runs
+ * on this CPU (counted as skipped).  Otherwise interrupts are off until
+ * sonde_probe_exit(), the context is marked busy and reset, and the hit
+ * is counted.
+ *
+ * Per hit this is one read of the state, the interrupt flag saved and
+ * cleared, the busy flag, the resets and one per-CPU increment; no
+ * atomic instruction and no barrier.  Stopping pairs with it through
+ * RCU instead (lifecycle.c): a stretch with interrupts off is an RCU
+ * read-side critical section, and the stopper waits for a grace period
+ * after setting the state, so a probe that read "running" has returned
+ * before end probes run.
+ */
+static __always_inline bool sonde_probe_enter_in(struct sonde_ctx **ctxp,
+						 const char *probe,
+						 enum sonde_state want)
+{
+	struct sonde_ctx *c;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	if (unlikely(atomic_read(&sonde_state) != want))
+		goto quit;               /* starting or stopping: quietly */
+	c = this_cpu_ptr(&sonde_contexts);
+	if (unlikely(c->busy)) {
+		this_cpu_inc(sonde_counters.skipped);
+		goto quit;
+	}
+	c->busy = 1;
+	c->irqflags = flags;
+	c->actions = 0;
+	c->aborted = false;
+	c->fatal = false;
+	c->otf_kick = false;
+	c->try_depth = 0;
+	c->nesting = 0;
+	c->probe = probe;
+	c->where = NULL;
+	this_cpu_inc(sonde_counters.hits);
+	*ctxp = c;
+	return true;
+quit:
+	local_irq_restore(flags);
+	return false;
+}
+
+static __always_inline bool sonde_probe_enter(struct sonde_ctx **ctxp,
+					      const char *probe)
+{
+	return sonde_probe_enter_in(ctxp, probe, SONDE_RUNNING);
+}
+
+/* Commit the staged output, if any, clear busy, restore interrupts. */
+static __always_inline void sonde_probe_exit(struct sonde_ctx *c)
+{
+	unsigned long flags = c->irqflags;
+
+	if (unlikely(c->stage.len))
+		sonde_stage_commit(&c->stage, SONDE_FRAME_OUTPUT);
+	/* All the invocation's writes before "idle" (wait_idle reads it). */
+	smp_store_release(&c->busy, 0);
+	local_irq_restore(flags);
+}
 
 /* Begin and end probes run while starting and stopping respectively. */
 #define sonde_begin_enter(ctxp, probe) \

@@ -27,6 +27,14 @@
  * writer.  It is cheaper than rwlock_t (no queueing, no lockdep) and
  * usable in NMI context; waiting writers may starve behind readers, but
  * only for MAXTRYLOCK attempts.
+ *
+ * Taking and releasing are inline: with the emitter's static const
+ * request array and a constant count the compiler resolves each
+ * request, so an uncontended lock costs one cmpxchg with acquire order
+ * to take (a read lock reads the count first) and, for a writer, one
+ * store with release order to release (a reader: one atomic decrement).
+ * Only a failed first attempt leaves the inline path, for the bounded
+ * retries in locks.c.
  */
 #ifndef SONDE_LOCKS_H
 #define SONDE_LOCKS_H
@@ -47,11 +55,54 @@ struct sonde_lock_req {
 	enum sonde_lock_mode mode;
 };
 
+/* One attempt at one lock. */
+static __always_inline bool sonde_lock_try(const struct sonde_lock_req *r)
+{
+	int v;
+
+	if (r->mode == SONDE_LOCK_WRITE) {
+		v = 0;
+		return atomic_try_cmpxchg_acquire(&r->lock->v, &v, -1);
+	}
+	v = atomic_read(&r->lock->v);
+	return v >= 0 && atomic_try_cmpxchg_acquire(&r->lock->v, &v, v + 1);
+}
+
+static __always_inline void sonde_lock_release(const struct sonde_lock_req *r)
+{
+	if (r->mode == SONDE_LOCK_WRITE)
+		atomic_set_release(&r->lock->v, 0);
+	else
+		atomic_dec_return_release(&r->lock->v);
+}
+
+/*
+ * Locks 0..i-1 of reqs are held and the first attempt at lock i failed:
+ * retry it, take the rest, or release all and count the skip (locks.c).
+ */
+bool sonde_lock_globals_slow(struct sonde_ctx *ctx,
+			     const struct sonde_lock_req *reqs,
+			     unsigned int n, unsigned int i);
+
 /* Take all n locks in order; false: contended, none held, skip counted. */
-bool sonde_lock_globals(struct sonde_ctx *ctx,
-			const struct sonde_lock_req *reqs, unsigned int n);
+static __always_inline bool sonde_lock_globals(struct sonde_ctx *ctx,
+					       const struct sonde_lock_req *reqs,
+					       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (unlikely(!sonde_lock_try(&reqs[i])))
+			return sonde_lock_globals_slow(ctx, reqs, n, i);
+	return true;
+}
 
 /* Release all n locks taken by sonde_lock_globals. */
-void sonde_unlock_globals(const struct sonde_lock_req *reqs, unsigned int n);
+static __always_inline void sonde_unlock_globals(const struct sonde_lock_req *reqs,
+						 unsigned int n)
+{
+	while (n--)
+		sonde_lock_release(&reqs[n]);
+}
 
 #endif /* SONDE_LOCKS_H */

@@ -231,12 +231,22 @@ const char *elab_release(Elab *e)
 	return e->release;
 }
 
+/* ${XDG_CACHE_HOME:-~/.cache}/sonde, or NULL without a home. */
+static char *ksyms_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	return xdg && *xdg ? xasprintf("%s/sonde", xdg)
+	       : home ? xasprintf("%s/.cache/sonde", home) : NULL;
+}
+
 const KSyms *elab_ksyms(Elab *e, Loc loc)
 {
 	if (e->ksyms_state == 0) {
 		StrBuf why = {0};
-		e->ksyms_state = ksyms_load(&e->ksyms, e->release, &why) ==
+		char *dir = e->s->disable_cache ? NULL : ksyms_cache_dir();
+		e->ksyms_state = ksyms_load(&e->ksyms, e->release, dir, &why) ==
 				 KSYMS_OK ? 1 : -1;
+		free(dir);
 		if (e->ksyms_state < 0)
 			diag_at(e->s, DIAG_SEMANTIC_ERROR, loc, 1, "%s", why.data);
 		sb_free(&why);
@@ -262,10 +272,16 @@ int64_t match_num(const Match *m, const char *name, int64_t dflt)
 static void quoted(StrBuf *b, const char *s, uint32_t n)
 {
 	sb_putc(b, '"');
-	for (uint32_t i = 0; i < n; i++) {
-		if (s[i] == '"' || s[i] == '\\')
+	for (uint32_t i = 0; i < n;) {
+		uint32_t run = i;
+		while (run < n && s[run] != '"' && s[run] != '\\')
+			run++;
+		sb_putn(b, s + i, run - i);
+		if (run < n) {
 			sb_putc(b, '\\');
-		sb_putc(b, s[i]);
+			sb_putc(b, s[run++]);
+		}
+		i = run;
 	}
 	sb_putc(b, '"');
 }
@@ -274,7 +290,9 @@ char *match_text(Elab *e, const Match *m)
 {
 	StrBuf b = {0};
 	for (uint32_t i = 0; i < m->n; i++) {
-		sb_printf(&b, "%s%s", i ? "." : "", m->names[i]);
+		if (i)
+			sb_putc(&b, '.');
+		sb_puts(&b, m->names[i]);
 		const Expr *a = m->args[i];
 		if (!a)
 			continue;

@@ -55,6 +55,11 @@ typedef struct Body {
 	const char *abort;	/* current unwind label */
 	int try_depth;		/* try blocks open here */
 	int loop_try_depth;	/* try_depth at the innermost loop, -1 none */
+	/* Arguments already evaluated into temporaries (emit_stmt.c), which
+	   emit_expr uses instead of evaluating them again. */
+	const Expr *subst[16];
+	const char *subst_temp[16];
+	int nsubst;
 } Body;
 
 /* A begin or end probe call, sorted by (seq, index) before emission. */

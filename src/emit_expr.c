@@ -372,6 +372,11 @@ static void ternary(Emitter *em, const Expr *e)
 
 void emit_expr(Emitter *em, const Expr *e)
 {
+	for (int i = 0; em->body && i < em->body->nsubst; i++)
+		if (em->body->subst[i] == e) {
+			put(em, em->body->subst_temp[i]);
+			return;
+		}
 	switch (e->kind) {
 	case E_NUM: number(em, e->num); break;
 	case E_STR: emit_cstring(em->out, e->str, e->n); break;

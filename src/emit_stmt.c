@@ -46,8 +46,42 @@ static const char *strip_parens(char *s)
 	return s + 1;
 }
 
+/*
+ * Arguments of a call statement that can fail are evaluated first, each
+ * followed by the error check, so that printf("%d", 1 / 0) prints
+ * nothing and a function is not called with a failed argument.
+ */
+static void hoist_args(Emitter *em, const Expr *e)
+{
+	Body *b = em->body;
+	if (e->kind != E_CALL)
+		return;
+	for (uint32_t i = 0; i < e->n && b->nsubst < 16; i++) {
+		const Expr *a = e->sym.args[i];
+		if (!expr_can_fail(a))
+			continue;
+		StrBuf v = {0};
+		StrBuf *save = em->out;
+		em->out = &v;
+		emit_expr(em, a);
+		em->out = save;
+		char *t = emit_temp(em, a->type == T_STRING ? T_STRING : T_LONG);
+		locate(em, a);
+		if (a->type == T_STRING)
+			emit_line(em, "sonde_strlcpy(%s, %s);", t, v.data);
+		else
+			emit_line(em, "%s = %s;", t, v.data);
+		emit_abort_check(em);
+		sb_free(&v);
+		b->subst[b->nsubst] = a;
+		b->subst_temp[b->nsubst++] = t;
+	}
+}
+
 static void expr_stmt(Emitter *em, const Expr *e)
 {
+	int nsubst = em->body->nsubst;
+	hoist_args(em, e);
 	locate(em, e);
 	StrBuf line = {0};
 	StrBuf *save = em->out;
@@ -58,6 +92,7 @@ static void expr_stmt(Emitter *em, const Expr *e)
 	sb_free(&line);
 	if (expr_can_fail(e))
 		emit_abort_check(em);
+	em->body->nsubst = nsubst;
 }
 
 /*

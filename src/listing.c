@@ -19,13 +19,25 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool is_sorted(const PtrVec *v)
+{
+	for (uint32_t i = 1; i < v->n; i++)
+		if (strcmp(v->v[i - 1], v->v[i]) > 0)
+			return false;
+	return true;
+}
+
+/* Derived points mostly come in order already (kernel symbols are
+   sorted), so the sort is usually skipped. */
 static void print_sorted(PtrVec *v, FILE *out)
 {
-	if (v->n)
+	if (!is_sorted(v))
 		qsort(v->v, v->n, sizeof *v->v, cmp_str);
 	for (uint32_t i = 0; i < v->n; i++)
-		if (i == 0 || strcmp(v->v[i - 1], v->v[i]))
-			fprintf(out, "%s\n", (char *)v->v[i]);
+		if (i == 0 || strcmp(v->v[i - 1], v->v[i])) {
+			fputs(v->v[i], out);
+			putc('\n', out);
+		}
 }
 
 /* The pattern as a probe point, through the real parser. */
@@ -110,6 +122,8 @@ static void dump(Elab *e, DeclFn fn)
 
 bool listing_run(Session *s)
 {
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	Elab *e = elab_open(s);
 	bool ok = true;
 	if (s->dump_probe_types)

@@ -7,8 +7,8 @@
  *   file:line:col: parse error: expected X, saw Y
  * and counted in the session.
  *
- * The yylex adapter below turns token spellings into grammar tokens and
- * knows one piece of context the grammar cannot express: between `probe`
+ * The yylex adapter below maps the lexer's token codes (TokCode) to
+ * grammar tokens with a table lookup, and knows one piece of context the grammar cannot express: between `probe`
  * and the body, names are probe point components, where keywords are
  * plain names and wildcards glue to neighbouring names when no blank
  * separates them (`sys*_read`, `**`).  It tracks that by itself, from
@@ -21,6 +21,14 @@
  * resolution for the dangling else, the optional `;` after a simple
  * statement, and `return` with or without a value.  The grammar has no
  * other conflicts.
+ *
+ * Error messages list the tokens that could have come next.  The tables
+ * are canonical LR(1) with default reductions only in consistent states,
+ * so the parser stops on a bad token in the state where it appeared and
+ * that list is exact, as LAC would make it, without LAC's cost on every
+ * token.  Operands reach `bexpr` and `expr` in as few unit reductions as
+ * the precedence rules allow: each one is a step of the parser per
+ * operand.
  *
  * Recovery: `error` at statement and at declaration level; bison's rule
  * of three shifted tokens before the next report keeps one mistake from

@@ -206,36 +206,12 @@ typedef struct Hooks {
 	void (*refresh)(void *, const DerivedProbe *);
 } Hooks;
 
-/*
- * TEMPORARY: until each group's table in src/probes/<group>.c names its
- * pass-3 hooks, they are found here by the group's name.  Remove this
- * table once the tables are wired (see src/probes/emit_hooks.h).
- */
-static const struct {
-	const char *group;
-	Hooks h;
-} temporary_hooks[] = {
-	{ "begin_end", { begin_end_emit_decls, begin_end_emit_init, NULL, NULL } },
-	{ "never", { never_emit_decls, NULL, NULL, NULL } },
-	{ "timer", { timer_emit_decls, timer_emit_init, timer_emit_exit,
-		     timer_emit_refresh } },
-	{ "kprobe", { kprobe_emit_decls, kprobe_emit_init, kprobe_emit_exit,
-		      kprobe_emit_refresh } },
-};
-
+/* A group without pass-3 hooks cannot be translated yet. */
 static bool hooks_of(const ProbeGroup *g, Hooks *h)
 {
-	if (g->emit_decls) {
-		*h = (Hooks){ g->emit_decls, g->emit_init, g->emit_exit,
-			      g->emit_refresh };
-		return true;
-	}
-	for (size_t i = 0; i < sizeof temporary_hooks / sizeof temporary_hooks[0]; i++)
-		if (!strcmp(temporary_hooks[i].group, g->name)) {
-			*h = temporary_hooks[i].h;
-			return true;
-		}
-	return false;
+	*h = (Hooks){ g->emit_decls, g->emit_init, g->emit_exit,
+		      g->emit_refresh };
+	return g->emit_decls != NULL;
 }
 
 /* Runs one hook of every derived probe into section `sec`. */

@@ -24,6 +24,23 @@ export XDG_CACHE_HOME=$tmp/cache
 [ -x "$sonde" ] || { echo "bench/p2: no sonde at $sonde" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "bench/p2: needs GNU time" >&2; exit 1; }
 
+# stap reads kernel symbols from /boot/System.map-R, a placeholder on
+# Debian, or from the build tree's System.map: give it a build tree of
+# links to the installed headers whose System.map is the -dbg package's,
+# so that it times a listing rather than an error.
+stap_r=$release
+dbgmap=/usr/lib/debug/boot/System.map-$release
+kbuild=/lib/modules/$release/build
+if grep -qs 'The real System.map' "/boot/System.map-$release" &&
+   [ -r "$dbgmap" ] && [ -d "$kbuild" ]; then
+	mkdir "$tmp/kbuild"
+	for f in "$(readlink -f "$kbuild")"/* "$(readlink -f "$kbuild")"/.[!.]*; do
+		[ -e "$f" ] && ln -s "$f" "$tmp/kbuild/"
+	done
+	ln -sf "$dbgmap" "$tmp/kbuild/System.map"
+	stap_r=$tmp/kbuild
+fi
+
 echo 'probe begin {}' >"$tmp/empty.stp"
 cat >"$tmp/tapsets.stp" <<'STP'
 probe begin {
@@ -40,16 +57,25 @@ probe begin {
 		kernel_int(0), user_string(0), user_long(0),
 		kernel_string_quoted(0), user_string_quoted(0),
 		kernel_string2(0, "x"), user_string2(0, "x"))
-	log("x"); warn("x"); printk("x"); if (0) error("x"); exit()
+	log("x"); warn("x"); printk(6, "x"); if (0) error("x"); exit()
 }
 STP
 
-# best_of CMD...: prints "SECONDS KB" of the fastest run.
+# best_of CMD...: prints "SECONDS KB" of the fastest run, or "FAIL" when
+# a run exits non-zero (its stderr is kept in $tmp/err): an error is
+# not a time.
 best_of() {
 	local best=
 	for _ in $(seq "$runs"); do
-		/usr/bin/time -f '%e %M' -o "$tmp/t" "$@" >/dev/null 2>&1 || true
-		read -r secs kb < <(tail -n 1 "$tmp/t")
+		local t0=$EPOCHREALTIME
+		if ! /usr/bin/time -f '%M' -o "$tmp/t" "$@" >/dev/null 2>"$tmp/err"; then
+			echo FAIL
+			return
+		fi
+		local t1=$EPOCHREALTIME
+		# time(1) counts in centiseconds: the wall time is taken here.
+		secs=$(awk "BEGIN{printf \"%.4f\", ${t1/,/.} - ${t0/,/.}}")
+		kb=$(tail -n 1 "$tmp/t")
 		if [ -z "$best" ] || awk "BEGIN{exit !($secs < ${best% *})}"; then
 			best="$secs $kb"
 		fi
@@ -64,23 +90,33 @@ row() { # NAME SONDE-ARGS... -- STAP-ARGS...
 	targs=("$@")
 	"$sonde" "${sargs[@]}" >/dev/null 2>&1 || true
 	read -r ss sk <<<"$(best_of "$sonde" "${sargs[@]}")"
-	if command -v "$stap" >/dev/null; then
-		read -r ts tk <<<"$(best_of "$stap" "${targs[@]}")"
+	ts=0
+	if [ "$ss" = FAIL ]; then
+		printf "%-8s sonde FAILED: %s\n" "$name" "$(head -n 1 "$tmp/err")"
+		ss=0
+	elif ! command -v "$stap" >/dev/null; then
+		printf "%-8s sonde %6.3f s %7d KB   (no stap)\n" "$name" "$ss" "$sk"
+	elif read -r ts tk <<<"$(best_of "$stap" "${targs[@]}")" && [ "$ts" = FAIL ]; then
+		printf "%-8s sonde %6.3f s %7d KB   stap FAILED, not timed: %s\n" \
+			"$name" "$ss" "$sk" "$(head -n 1 "$tmp/err")"
+		ts=0
+	else
 		printf "%-8s sonde %6.3f s %7d KB   stap %7.3f s %7d KB   %6.1fx\n" \
 			"$name" "$ss" "$sk" "$ts" "$tk" \
 			"$(awk "BEGIN{print $ts / ($ss > 0 ? $ss : 0.001)}")"
-	else
-		printf "%-8s sonde %6.3f s %7d KB   (no stap)\n" "$name" "$ss" "$sk"
 	fi
-	eval "${name}_s=$ss; ${name}_t=${ts:-0}"
+	eval "${name}_s=$ss; ${name}_t=$ts"
 }
 
-row empty -p2 -r "$release" "$tmp/empty.stp" -- -p2 -r "$release" "$tmp/empty.stp"
-row tapsets -p2 -r "$release" "$tmp/tapsets.stp" -- -p2 -r "$release" "$tmp/tapsets.stp"
-row list -r "$release" -l 'kprobe.function("*")' -- -r "$release" -l 'kprobe.function("*")'
+# stap elides an empty probe and then fails with "no probes found"; -u
+# keeps it, so that both elaborate the same program.
+row empty -p2 -r "$release" "$tmp/empty.stp" -- -p2 -u -r "$stap_r" "$tmp/empty.stp"
+# stap's printk is guru-only.
+row tapsets -p2 -g -r "$release" "$tmp/tapsets.stp" -- -p2 -g -r "$stap_r" "$tmp/tapsets.stp"
+row list -r "$release" -l 'kprobe.function("*")' -- -r "$stap_r" -l 'kprobe.function("*")'
 awk "BEGIN{ok = $empty_s < 0.020; print \"goal: probe begin {} under 20 ms: \" (ok ? \"met\" : \"NOT met\")}"
 for n in empty tapsets list; do
 	eval "s=\$${n}_s t=\$${n}_t"
-	[ "$t" = 0 ] && continue
+	[ "$t" = 0 ] || [ "$s" = 0 ] && continue
 	awk "BEGIN{ok = $t >= 10 * ($s > 0 ? $s : 0.001); print \"goal: $n 10x faster than stap: \" (ok ? \"met\" : \"NOT met\")}"
 done

@@ -9,13 +9,10 @@
  * breaks ties).  Derived data: BeginEndData.
  */
 #include "group.h"
+#include "emit_hooks.h"
+#include "group_data.h"
 
 #include <string.h>
-
-typedef struct BeginEndData {
-	const char *kind;	/* "begin", "end" or "error" */
-	int64_t seq;		/* ordering number */
-} BeginEndData;
 
 static const char *const patterns[] = {
 	"begin", "begin(n)", "end", "end(n)", "error", "error(n)", NULL
@@ -37,4 +34,6 @@ const ProbeGroup begin_end_group = {
 	.derive = derive,
 	.supports_onthefly = false,
 	.safe_context = false,
+	.emit_decls = begin_end_emit_decls,
+	.emit_init = begin_end_emit_init,
 };

@@ -9,14 +9,9 @@
  */
 #include "emit.h"
 #include "probes/emit_hooks.h"
+#include "probes/group_data.h"
 
 #include <string.h>
-
-/* Mirrors BeginEndData of begin_end.c (pass 2's derived data). */
-typedef struct BeginEndData {
-	const char *kind;	/* "begin", "end" or "error" */
-	int64_t seq;
-} BeginEndData;
 
 void begin_end_emit_decls(void *emitter, const DerivedProbe *d)
 {

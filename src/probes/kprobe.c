@@ -7,22 +7,18 @@
  *
  * F may be a glob; kernel functions are checked against the target
  * kernel's symbol table (ksyms.h), loaded only when a point needs it, and
- * a glob derives one probe per matching symbol, in name order.  Module
+ * a glob derives one probe per matching symbol, in name order.  Functions
+ * the kernel refuses to kprobe (its blacklist, init text) are an error
+ * when named and skipped silently by a glob.  Module
  * functions cannot be checked without the module's symbols and are taken
  * as written.  Derived data: KprobeData.
  */
 #include "group.h"
+#include "emit_hooks.h"
+#include "group_data.h"
 #include "ksyms.h"
 
 #include <string.h>
-
-typedef struct KprobeData {
-	const char *module;	/* NULL: the kernel proper */
-	const char *function;	/* NULL for statement probes */
-	bool is_return;
-	int64_t maxactive;	/* 0: the default */
-	int64_t address;	/* statement(ADDR).absolute */
-} KprobeData;
 
 static const char *const patterns[] = {
 	"kprobe.function(s)", "kprobe.function(s).return",
@@ -76,14 +72,31 @@ static bool no_match(Ctx *c, const char *what)
 	return false;
 }
 
+/* The kernel would reject the kprobe: say why, unless the point is
+   optional (`?`), which takes a refusal like a missing function. */
+static bool refused(Ctx *c, KSymClass cls)
+{
+	if (c->m->pp->flags & PP_OPTIONAL)
+		return true;
+	const Expr *a = c->m->args[c->fn_comp];
+	diag_at(elab_session(c->e), DIAG_SEMANTIC_ERROR, a->loc, 1,
+		"'%s' cannot be probed: %s", a->str,
+		cls == KSYM_INIT ? "it is init code, freed once the kernel has booted"
+				 : "it is in the kernel's kprobe-protected text");
+	return false;
+}
+
 static bool kernel_function(Ctx *c, const char *f)
 {
 	const KSyms *k = elab_ksyms(c->e, c->m->args[c->fn_comp]->loc);
 	if (!k)
 		return false;
 	if (!has_glob(f)) {
-		if (!ksyms_has(k, f))
+		KSymClass cls = ksyms_class(k, f);
+		if (cls == KSYM_ABSENT)
 			return no_match(c, "no function");
+		if (cls != KSYM_PROBEABLE)
+			return refused(c, cls);
 		add_cb(f, c);
 		return true;
 	}
@@ -135,4 +148,8 @@ const ProbeGroup kprobe_group = {
 	.derive = derive,
 	.supports_onthefly = true,
 	.safe_context = true,
+	.emit_decls = kprobe_emit_decls,
+	.emit_init = kprobe_emit_init,
+	.emit_exit = kprobe_emit_exit,
+	.emit_refresh = kprobe_emit_refresh,
 };

@@ -9,18 +9,10 @@
  */
 #include "emit.h"
 #include "probes/emit_hooks.h"
+#include "probes/group_data.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Mirrors KprobeData of kprobe.c (pass 2's derived data). */
-typedef struct KprobeData {
-	const char *module;
-	const char *function;
-	bool is_return;
-	int64_t maxactive;
-	int64_t address;
-} KprobeData;
 
 static void handler(Emitter *em, const DerivedProbe *d, const KprobeData *k)
 {

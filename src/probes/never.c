@@ -6,6 +6,7 @@
  * Useful to keep code resolved and checked without running it.
  */
 #include "group.h"
+#include "emit_hooks.h"
 
 static const char *const patterns[] = { "never", NULL };
 
@@ -21,4 +22,5 @@ const ProbeGroup never_group = {
 	.summary = "never runs; checked only",
 	.derive = derive,
 	.supports_onthefly = true,
+	.emit_decls = never_emit_decls,
 };

@@ -10,14 +10,9 @@
  * ProcfsData.
  */
 #include "group.h"
+#include "group_data.h"
 
 #include <string.h>
-
-typedef struct ProcfsData {
-	const char *name;
-	bool write;
-	int64_t maxsize;	/* 0: the default */
-} ProcfsData;
 
 static const char *const patterns[] = {
 	"procfs.read", "procfs.read.maxsize(n)", "procfs.write",

@@ -12,16 +12,10 @@
  * the period in nanoseconds (jiffies stay in jiffies).
  */
 #include "group.h"
+#include "emit_hooks.h"
+#include "group_data.h"
 
 #include <string.h>
-
-typedef struct TimerData {
-	const char *unit;	/* as written: "ms", "jiffies", "hz", "profile" */
-	int64_t period;		/* N as written */
-	int64_t randomize;	/* M, 0 if none */
-	int64_t period_ns;	/* 0 for jiffies and profile */
-	bool jiffies, profile;
-} TimerData;
 
 static const char *const patterns[] = {
 	"timer.s(n)", "timer.s(n).randomize(n)",
@@ -112,4 +106,8 @@ const ProbeGroup timer_group = {
 	.derive = derive,
 	.supports_onthefly = true,
 	.safe_context = true,
+	.emit_decls = timer_emit_decls,
+	.emit_init = timer_emit_init,
+	.emit_exit = timer_emit_exit,
+	.emit_refresh = timer_emit_refresh,
 };

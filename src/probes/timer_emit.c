@@ -8,18 +8,10 @@
  */
 #include "emit.h"
 #include "probes/emit_hooks.h"
+#include "probes/group_data.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* Mirrors TimerData of timer.c (pass 2's derived data). */
-typedef struct TimerData {
-	const char *unit;
-	int64_t period;
-	int64_t randomize;
-	int64_t period_ns;	/* 0 for jiffies and profile */
-	bool jiffies, profile;
-} TimerData;
 
 /* The period and randomization as C expressions in nanoseconds. */
 static void periods(const TimerData *t, char *period, char *rnd, size_t n)

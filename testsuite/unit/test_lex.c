@@ -499,8 +499,63 @@ static void test_all_bytes(void)
 	report("all-bytes", ok, NULL, NULL, NULL);
 }
 
+/* Keywords and operators carry their TokCode; other names carry none. */
+static void test_codes(void)
+{
+	static const struct {
+		const char *src;
+		uint8_t kind, code;
+	} cases[] = {
+		{"probe", TOK_IDENT, TC_KW_PROBE}, {"foreach", TOK_IDENT, TC_KW_FOREACH},
+		{"in", TOK_IDENT, TC_KW_IN}, {"probes", TOK_IDENT, TC_NONE},
+		{"inx", TOK_IDENT, TC_NONE}, {"if$", TOK_IDENT, TC_NONE},
+		{"{", TOK_OP, '{'}, {"<<<", TOK_OP, TC_APPEND},
+		{"<<=", TOK_OP, TC_SHL_ASSIGN}, {"->", TOK_OP, TC_ARROW},
+		{".=", TOK_OP, TC_CAT_ASSIGN}, {"42", TOK_NUMBER, TC_NONE},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		Session s;
+		session_init(&s);
+		Lexer *lx = lex_open(&s, src_add(&s, "t.stp", cases[i].src,
+						  strlen(cases[i].src)));
+		Token t = lex_next(lx);
+		char name[64];
+		snprintf(name, sizeof name, "code-%s", cases[i].src);
+		bool ok = t.kind == cases[i].kind && t.code == cases[i].code &&
+			  !strcmp(t.text, cases[i].src);
+		report(name, ok, NULL, NULL, NULL);
+		if (!ok)
+			printf("  kind %d code %d\n", t.kind, t.code);
+		lex_close(lx);
+		session_free(&s);
+	}
+}
+
+/* How messages name tokens, the same in the parser and the preprocessor. */
+static void test_describe(void)
+{
+	static const struct {
+		Token t;
+		const char *want;
+	} cases[] = {
+		{{.kind = TOK_EOF, .text = ""}, "end of input"},
+		{{.kind = TOK_NUMBER, .text = "0x10", .len = 4, .num = 16}, "a number 0x10"},
+		{{.kind = TOK_STRING, .text = "a\"b\n", .len = 4}, "a string \"a\\\"b\\012\""},
+		{{.kind = TOK_IDENT, .text = "foo", .len = 3}, "'foo'"},
+		{{.kind = TOK_EMBEDDED, .text = "x", .len = 1}, "embedded C '%{'"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char buf[LEX_DESCRIBE_MAX], name[32];
+		const char *got = lex_describe(&cases[i].t, buf);
+		snprintf(name, sizeof name, "describe-%zu", i);
+		report(name, !strcmp(got, cases[i].want), NULL, cases[i].want, got);
+	}
+}
+
 int main(void)
 {
+	test_codes();
+	test_describe();
 	test_tokens();
 	test_numbers();
 	test_strings();
