@@ -15,8 +15,10 @@
  * their sonde_kprobe with sonde_kprobe_of() / sonde_kretprobe_of(); a
  * kretprobe's entry handler saves what @entry expressions need in
  * ri->data (data_size bytes) and returns 0 (non-zero: skip this
- * instance).  Handlers run with interrupts off or in exception context:
- * not a safe context for on-the-fly work.
+ * instance).  Handlers run with preemption off, interrupts off or on
+ * (on for a kprobe on an ftrace site, or optimized), anywhere in the
+ * kernel, workqueue code included: not a safe context for on-the-fly
+ * work.
  *
  * Every point is registered at load; those whose condition is false
  * are registered disabled, and refresh enables or disables them

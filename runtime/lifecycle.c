@@ -6,7 +6,7 @@
  * The session state is one atomic read by every probe hit.  Whether a
  * probe is running on a CPU is that CPU's context busy flag; the number
  * of probes running is the number of busy flags.  A probe reads the
- * state and sets busy with interrupts off, which makes it an RCU
+ * state and sets busy with preemption off, which makes it an RCU
  * read-side critical section; the stopper sets the state, then waits
  * for an RCU grace period, after which every probe that read "running"
  * has returned and every later one reads "stopping".  It then also

@@ -26,6 +26,7 @@
 #include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/irqflags.h>
+#include <linux/preempt.h>
 #include "transport.h"
 #include "limits.h"
 
@@ -56,7 +57,7 @@ struct sonde_ctx {
 	bool otf_kick;            /* a probe condition changed (otf.h) */
 	unsigned int try_depth;   /* try blocks entered and not left */
 	unsigned int nesting;     /* script function calls in progress */
-	unsigned long irqflags;   /* to restore at sonde_probe_exit() */
+	unsigned long irqflags;   /* from sonde_cpu_hold(), for exit */
 	unsigned long actions;    /* work units used, see sonde_tick() */
 	const char *probe;        /* name of the probe, for messages */
 	const char *where;        /* statement being run, or NULL */
@@ -114,37 +115,79 @@ DECLARE_PER_CPU(struct sonde_ctx, sonde_contexts);
 DECLARE_PER_CPU(struct sonde_counters, sonde_counters);
 
 /*
+ * What an invocation holds of its CPU, from enter to exit.  With
+ * INTERRUPTIBLE (limits.h, the default) only preemption is off: kprobe
+ * and timer handlers have it off already, and interrupts stay as the
+ * probe found them (on, for kprobes placed on ftrace; off for timers).
+ * An interrupt-time probe that fires meanwhile finds the CPU busy and
+ * is skipped.  Built with -DINTERRUPTIBLE=0, interrupts are off as
+ * well, so interrupts wait for the invocation instead: nothing
+ * stretches it, or the global locks it holds, and such probes are not
+ * skipped but delayed.  The value returned is what release needs.
+ */
+#if INTERRUPTIBLE
+static __always_inline unsigned long sonde_cpu_hold(void)
+{
+	preempt_disable_notrace();
+	return 0;
+}
+
+static __always_inline void sonde_cpu_release(unsigned long held)
+{
+	preempt_enable_notrace();
+}
+#else
+static __always_inline unsigned long sonde_cpu_hold(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+static __always_inline void sonde_cpu_release(unsigned long held)
+{
+	local_irq_restore(held);
+}
+#endif
+
+/*
  * Probe brackets.  enter returns false when the probe must not run:
  * the session is not in state want (quietly), or a probe already runs
- * on this CPU (counted as skipped).  Otherwise interrupts are off until
- * sonde_probe_exit(), the context is marked busy and reset, and the hit
- * is counted.
+ * on this CPU (counted as skipped).  Otherwise the CPU is held (above)
+ * until sonde_probe_exit(), the context is marked busy and reset, and
+ * the hit is counted.
  *
- * Per hit this is one read of the state, the interrupt flag saved and
- * cleared, the busy flag, the resets and one per-CPU increment; no
- * atomic instruction and no barrier.  Stopping pairs with it through
- * RCU instead (lifecycle.c): a stretch with interrupts off is an RCU
- * read-side critical section, and the stopper waits for a grace period
- * after setting the state, so a probe that read "running" has returned
+ * Per hit this is one read of the state, the busy flag, the resets and
+ * one per-CPU increment, inline; no atomic instruction, no barrier
+ * beyond the compiler's.  Stopping pairs with it through RCU instead
+ * (lifecycle.c): a stretch with preemption off is an RCU read-side
+ * critical section, and the stopper waits for a grace period after
+ * setting the state, so a probe that read "running" has returned
  * before end probes run.
+ *
+ * Busy is set before, and cleared after, every other access to the
+ * context, in program order (an interrupt on this CPU sees the flag
+ * and stays out); exit clears it with release order, since the
+ * stopper reads it from another CPU.
  */
 static __always_inline bool sonde_probe_enter_in(struct sonde_ctx **ctxp,
 						 const char *probe,
 						 enum sonde_state want)
 {
+	unsigned long held = sonde_cpu_hold();
 	struct sonde_ctx *c;
-	unsigned long flags;
 
-	local_irq_save(flags);
 	if (unlikely(atomic_read(&sonde_state) != want))
 		goto quit;               /* starting or stopping: quietly */
 	c = this_cpu_ptr(&sonde_contexts);
-	if (unlikely(c->busy)) {
+	if (unlikely(READ_ONCE(c->busy))) {
 		this_cpu_inc(sonde_counters.skipped);
 		goto quit;
 	}
-	c->busy = 1;
-	c->irqflags = flags;
+	WRITE_ONCE(c->busy, 1);
+	barrier();
+	c->irqflags = held;
 	c->actions = 0;
 	c->aborted = false;
 	c->fatal = false;
@@ -157,7 +200,7 @@ static __always_inline bool sonde_probe_enter_in(struct sonde_ctx **ctxp,
 	*ctxp = c;
 	return true;
 quit:
-	local_irq_restore(flags);
+	sonde_cpu_release(held);
 	return false;
 }
 
@@ -167,16 +210,15 @@ static __always_inline bool sonde_probe_enter(struct sonde_ctx **ctxp,
 	return sonde_probe_enter_in(ctxp, probe, SONDE_RUNNING);
 }
 
-/* Commit the staged output, if any, clear busy, restore interrupts. */
+/* Commit the staged output, if any, clear busy, release the CPU. */
 static __always_inline void sonde_probe_exit(struct sonde_ctx *c)
 {
-	unsigned long flags = c->irqflags;
+	unsigned long held = c->irqflags;
 
 	if (unlikely(c->stage.len))
 		sonde_stage_commit(&c->stage, SONDE_FRAME_OUTPUT);
-	/* All the invocation's writes before "idle" (wait_idle reads it). */
 	smp_store_release(&c->busy, 0);
-	local_irq_restore(flags);
+	sonde_cpu_release(held);
 }
 
 /* Begin and end probes run while starting and stopping respectively. */

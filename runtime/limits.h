@@ -52,6 +52,16 @@
 #define TRYLOCKDELAY 10
 #endif
 
+/*
+ * 1: probe bodies run with interrupts on (preemption off); 0: with
+ * interrupts off, so that no interrupt stretches an invocation and the
+ * global locks it holds, and no interrupt-time probe finds its CPU busy
+ * (see lifecycle.h).
+ */
+#ifndef INTERRUPTIBLE
+#define INTERRUPTIBLE 1
+#endif
+
 /* Empty histogram rows printed beside non-empty ones (see stat.c). */
 #ifndef HIST_ELISION
 #define HIST_ELISION 2

@@ -33,6 +33,7 @@
 #include <linux/uaccess.h>
 #include <linux/log2.h>
 #include <linux/string.h>
+#include <linux/irqflags.h>
 #include "transport.h"
 #include "compat.h"
 
@@ -97,7 +98,8 @@ static void ring_get(const struct ring *r, unsigned long pos, void *dst,
 	memcpy((char *)dst + first, r->data, n - first);
 }
 
-/* Commit len bytes of text as one frame on this CPU's ring. */
+/* Commit len bytes of text as one frame on this CPU's ring.  Interrupts
+ * are off from taking the number to publishing the frame (see top). */
 static int ring_commit(unsigned int type, const char *text, u32 len)
 {
 	struct ring *r = this_cpu_ptr(&rings);
@@ -105,17 +107,20 @@ static int ring_commit(unsigned int type, const char *text, u32 len)
 	unsigned long tail = smp_load_acquire(&r->tail);
 	struct sonde_frame f = { .len = len, .type = type };
 	static const char zeros[SONDE_FRAME_ALIGN];
+	unsigned long flags;
 
 	if (!r->data || size > r->mask + 1 - (r->head - tail)) {
 		r->dropped++;
 		return -ENOSPC;
 	}
+	local_irq_save(flags);
 	f.seq = atomic64_inc_return(&last_seq);
 	ring_put(r, r->head, &f, sizeof(f));
 	ring_put(r, r->head + sizeof(f), text, len);
 	ring_put(r, r->head + sizeof(f) + len, zeros,
 		 size - sizeof(f) - len);
 	smp_store_release(&r->head, r->head + size);
+	local_irq_restore(flags);
 	return 0;
 }
 

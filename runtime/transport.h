@@ -5,9 +5,9 @@
  * probe invocation prints into, and a ring of committed frames.  Staging
  * and committing never sleep, never take a lock and never wake anyone:
  * they only touch the current CPU's buffers, so they are safe in any
- * context, NMI included, as long as the caller keeps the CPU (interrupts
- * off) and is the only writer on it (runtime/lifecycle.c guarantees both
- * with its per-CPU busy flag).
+ * context, NMI included, as long as the caller keeps the CPU (preemption
+ * off) and is the only writer on it (the probe brackets of lifecycle.h
+ * guarantee both with their per-CPU busy flag).
  *
  * Loader side: /proc/sonde_<module>/data returns frames merged from all
  * rings in sequence order; /proc/sonde_<module>/ctl takes commands and

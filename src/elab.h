@@ -114,14 +114,34 @@ typedef struct DerivedProbe {
 	void *data;
 	Loc loc;		/* the point as the script wrote it */
 	uint32_t index;		/* stable order within the program */
+	bool is_return;		/* the point has a `return` component */
 } DerivedProbe;
+
+/*
+ * @entry(expr) in a return probe.  Pass 2 rewrites each occurrence: the
+ * E_AT node in the body becomes an E_IDENT whose sym.ref is `var`, a
+ * synthetic local of the probe (in Probe.locals too, named __entry_N),
+ * typed like `expr` (long or string).  Pass 3 evaluates `expr` when the
+ * probed function is entered, keeps the value per activation (one per
+ * kretprobe instance), and stores it in `var` before the body runs at
+ * return; no re-analysis is needed.  `expr` is resolved and typed; it
+ * names no locals (an error in pass 2), only globals, target variables
+ * and function calls, and holds no @entry of its own.
+ */
+typedef struct EntrySave {
+	Expr *expr;
+	Var *var;
+	Loc loc;		/* the @entry as written */
+} EntrySave;
 
 /*
  * A probe body as run by a set of derived probes: the script's probe
  * reached through one chain of aliases, with the aliases' prologues and
  * epilogues merged into `body` (a private copy: resolution annotates it).
  * `cond` is the conjunction of the conditions on the way, or NULL;
- * cond_reads lists the globals it reads.
+ * cond_reads lists the globals it reads, sorted by name: those it names
+ * and those read by the functions it calls, transitively, so that a
+ * write to any of them is where the condition must be re-evaluated.
  */
 typedef struct Probe {
 	const Decl *decl;	/* the probe as written */
@@ -130,8 +150,9 @@ typedef struct Probe {
 	PtrVec locals;		/* Var* */
 	Expr *cond;
 	PtrVec cond_reads;	/* Var* globals */
-	PtrVec points;		/* DerivedProbe* */
-	bool uses_entry;	/* has @entry(): pass 3 saves values at entry */
+	PtrVec points;		/* DerivedProbe*; all is_return if entry_saves */
+	PtrVec entry_saves;	/* EntrySave*, in body order */
+	bool uses_entry;	/* entry_saves.n > 0 */
 	uint32_t index;
 } Probe;
 

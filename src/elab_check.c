@@ -3,10 +3,12 @@
  * elision, and the assembly of the Program.
  *
  * Input: a resolved, typed set of probes and functions (errors would
- * have stopped the pass earlier).  Warnings, for script code only (the
+ * have stopped the pass earlier).  @entry(expr) becomes a synthetic
+ * local that pass 3 fills at function entry.  Warnings, for script code only (the
  * library is trusted): expression statements without effect, unused
  * script globals, locals written but never read.  Each global gets the
- * probes that read and write it, through the functions they call.
+ * probes that read and write it, through the functions they call, and
+ * each probe condition the globals it reads through the same calls.
  * Without -u, what no probe reaches is left out of the Program.
  */
 #include "elab_int.h"
@@ -89,6 +91,62 @@ static void each_stmt(Stmt *st, VisitStmt sfn, Visit efn, void *arg)
 		each_stmt(st->try_.handler, sfn, efn, arg);
 		break;
 	default: break;
+	}
+}
+
+/* -------------------------------------------------------------- @entry */
+
+/*
+ * Each @entry(expr) of a return probe becomes a read of a synthetic
+ * local that pass 3 fills at function entry (elab.h, EntrySave).  The
+ * node is rewritten in place: bodies are private to their Probe.
+ */
+typedef struct EntryCtx {
+	Elab *e;
+	Probe *probe;
+} EntryCtx;
+
+static const char *entry_name(EntryCtx *c)
+{
+	char buf[32];
+	for (uint32_t n = c->probe->entry_saves.n;; n++) {
+		snprintf(buf, sizeof buf, "__entry_%u", n);
+		bool taken = false;
+		for (uint32_t i = 0; i < c->probe->locals.n && !taken; i++)
+			taken = !strcmp(((Var *)c->probe->locals.v[i])->name, buf);
+		if (!taken)
+			return arena_strdup(&c->e->s->arena, buf);
+	}
+}
+
+static void entry_cb(Expr *x, void *arg)
+{
+	EntryCtx *c = arg;
+	if (x->kind != E_AT || x->op != AT_ENTRY)
+		return;
+	EntrySave *sv = arena_alloc(&c->e->s->arena, sizeof *sv);
+	Var *v = elab_new_var(c->e, entry_name(c), x->loc, V_LOCAL);
+	v->type = x->type;
+	v->type_loc = x->loc;
+	v->arity_known = v->read = v->written = v->used = true;
+	vec_push(&c->probe->locals, v);
+	*sv = (EntrySave){ .expr = x->at.args[0], .var = v, .loc = x->loc };
+	vec_push(&c->probe->entry_saves, sv);
+	x->kind = E_IDENT;
+	x->op = 0;
+	x->flags = 0;
+	x->n = 0;
+	x->sym.name = v->name;
+	x->sym.ref = v;
+	x->sym.args = NULL;
+}
+
+static void rewrite_entries(Elab *e)
+{
+	for (uint32_t i = 0; i < e->all_probes.n; i++) {
+		EntryCtx c = { e, e->all_probes.v[i] };
+		if (c.probe->uses_entry)
+			each_stmt(c.probe->body, NULL, entry_cb, &c);
 	}
 }
 
@@ -224,6 +282,75 @@ static void effects(Elab *e)
 	}
 }
 
+/* ---------------------------------------------------- condition reads */
+
+/*
+ * A condition reads the globals it names (resolve.c records those) and
+ * those read by the functions it calls, transitively: a write to any of
+ * them may change its value.  A global a function only assigns with `=`
+ * is not read; embedded C is opaque and adds nothing.
+ */
+static int cmp_vars(const void *a, const void *b);
+
+typedef struct CondReads {
+	Probe *probe;
+	PtrVec seen;		/* Func* already walked */
+	PtrVec stores;		/* Expr*: targets of plain `=`, not reads */
+} CondReads;
+
+static void cond_func(CondReads *cr, Func *f);
+
+static bool is_store(const CondReads *cr, const Expr *e)
+{
+	for (uint32_t i = 0; i < cr->stores.n; i++)
+		if (cr->stores.v[i] == e)
+			return true;
+	return false;
+}
+
+static void cond_var(CondReads *cr, const Expr *e)
+{
+	Var *v = e->sym.ref;
+	if (v && v->kind == V_GLOBAL && !is_store(cr, e))
+		add_unique(&cr->probe->cond_reads, v);
+}
+
+static void cond_cb(Expr *e, void *arg)
+{
+	CondReads *cr = arg;
+	if (e->kind == E_ASSIGN && e->op == OP_ASSIGN)
+		vec_push(&cr->stores, e->kid.a);
+	if (e->kind == E_IDENT || e->kind == E_INDEX)
+		cond_var(cr, e);
+	else if (e->kind == E_IN)
+		cond_var(cr, e->in.array);
+	else if (e->kind == E_CALL && e->sym.ref)
+		cond_func(cr, e->sym.ref);
+}
+
+static void cond_func(CondReads *cr, Func *f)
+{
+	for (uint32_t i = 0; i < cr->seen.n; i++)
+		if (cr->seen.v[i] == f)
+			return;
+	vec_push(&cr->seen, f);
+	if (!f->embedded)
+		each_stmt(f->decl->func.body, NULL, cond_cb, cr);
+}
+
+static void cond_reads(Elab *e)
+{
+	for (uint32_t i = 0; i < e->all_probes.n; i++) {
+		CondReads cr = { .probe = e->all_probes.v[i] };
+		each_expr(cr.probe->cond, cond_cb, &cr);
+		PtrVec *r = &cr.probe->cond_reads;
+		if (r->n)
+			qsort(r->v, r->n, sizeof *r->v, cmp_vars);
+		vec_free(&cr.seen);
+		vec_free(&cr.stores);
+	}
+}
+
 /* ------------------------------------------------------------ program */
 
 static int cmp_vars(const void *a, const void *b)
@@ -281,7 +408,9 @@ static void assemble(Elab *e)
 
 void check_program(Elab *e)
 {
+	rewrite_entries(e);
 	warnings(e);
 	effects(e);
+	cond_reads(e);
 	assemble(e);
 }

@@ -98,8 +98,13 @@ static void probe(Session *s, const Probe *p, FILE *out)
 			fprintf(out, " %s", ((Var *)p->cond_reads.v[i])->name);
 		fputc('\n', out);
 	}
-	if (p->uses_entry)
-		fputs("# uses @entry\n", out);
+	for (uint32_t i = 0; i < p->entry_saves.n; i++) {
+		const EntrySave *sv = p->entry_saves.v[i];
+		diag_loc_str(s, sv->loc, &loc);
+		fprintf(out, "# saved at entry: %s from the @entry at %s\n",
+			sv->var->name, loc.data);
+		sb_free(&loc);
+	}
 	ProbePoint pts[p->points.n];
 	ProbePoint *ptrs[p->points.n];
 	PPComp comps[p->points.n];

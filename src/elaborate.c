@@ -321,6 +321,7 @@ void elab_derive_point(Elab *e, const Match *m, const char *point,
 	d->point = point;
 	d->data = data;
 	d->loc = m->loc;
+	d->is_return = match_find(m, "return") >= 0;
 	vec_push(&e->cur_probe->points, d);
 }
 
@@ -412,6 +413,7 @@ void program_free(Program *p)
 		vec_free(&pr->locals);
 		vec_free(&pr->cond_reads);
 		vec_free(&pr->points);
+		vec_free(&pr->entry_saves);
 	}
 	vec_free(&p->globals);
 	vec_free(&p->funcs);

@@ -17,8 +17,10 @@
 
 typedef struct Lexer Lexer;
 Lexer *lex_open(Session *s, uint16_t file);
-/* Next raw token; errors are reported and returned as TOK_ERROR. */
-Token lex_next(Lexer *lx);
+/* Stores the next raw token in *t; errors are reported and returned as
+   TOK_ERROR.  Tokens are written in place rather than returned: each
+   layer fills its caller's token, so none is copied on the way up. */
+void lex_next(Lexer *lx, Token *t);
 void lex_close(Lexer *lx);
 /* What a token looks like in a message: 'foo', a number 42, a string
    "abc", end of input.  Writes into buf (LEX_DESCRIBE_MAX bytes) and
@@ -35,7 +37,7 @@ const char *lex_describe(const Token *t, char *buf);
  */
 typedef struct Preproc Preproc;
 Preproc *pp_open(Session *s, uint16_t file);
-Token pp_next(Preproc *pp);
+void pp_next(Preproc *pp, Token *t);
 void pp_close(Preproc *pp);
 void pp_add_library_macros(Session *s, uint16_t file);
 

@@ -8,11 +8,12 @@
  * and counted in the session.
  *
  * The yylex adapter below maps the lexer's token codes (TokCode) to
- * grammar tokens with a table lookup, and knows one piece of context the grammar cannot express: between `probe`
- * and the body, names are probe point components, where keywords are
- * plain names and wildcards glue to neighbouring names when no blank
- * separates them (`sys*_read`, `**`).  It tracks that by itself, from
- * `probe` at brace depth 0 to the `{` that opens the body.
+ * grammar tokens with a table lookup, and knows one piece of context the
+ * grammar cannot express: between `probe` and the body, names are probe
+ * point components, where keywords are plain names and wildcards glue to
+ * neighbouring names when no blank separates them (`sys*_read`, `**`).
+ * It tracks that by itself, from `probe` at brace depth 0 to the `{`
+ * that opens the body.
  *
  * Statements need no separator, so an expression that could continue
  * (`x = a` then `-b`, `(`, `[`, `++`) is extended greedily, as in
@@ -43,7 +44,6 @@
 %define parse.error custom
 %define lr.default-reduction consistent
 %define lr.type canonical-lr
-
 %locations
 %parse-param {Parser *p}
 %lex-param {Parser *p}
@@ -1109,11 +1109,12 @@ static int next_injected(Parser *p, Token *t)
 	return tok;
 }
 
-static Token next_raw(Parser *p)
+static void next_raw(Parser *p, Token *t)
 {
 	if (p->npend)
-		return p->pend[--p->npend];
-	return pp_next(p->pp);
+		*t = p->pend[--p->npend];
+	else
+		pp_next(p->pp, t);
 }
 
 static void push_back(Parser *p, Token t)
@@ -1181,7 +1182,8 @@ static bool glues(const Token *t)
    follow it without a blank, joined. */
 static Token glue_name(Parser *p, Token first)
 {
-	Token next = next_raw(p);
+	Token next;
+	next_raw(p, &next);
 	if (!glues(&next)) {
 		push_back(p, next);
 		return first;
@@ -1189,7 +1191,7 @@ static Token glue_name(Parser *p, Token first)
 	StrBuf b = {0};
 	sb_putn(&b, first.text, first.len);
 	Token last = first;
-	for (; glues(&next); next = next_raw(p)) {
+	for (; glues(&next); next_raw(p, &next)) {
 		sb_putn(&b, next.text, next.len);
 		last = next;
 	}
@@ -1402,26 +1404,24 @@ static int classify(Parser *p, Token *t)
 
 static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
 {
-	Token t;
+	Token *t = &lval->tok;	/* filled in place, see lex_next */
 	int tok;
 	if (p->inject_parens > 0 || p->inject_braces > 0) {
-		tok = next_injected(p, &t);
-		*lloc = t.loc;
-		lval->tok = t;
+		tok = next_injected(p, t);
+		*lloc = t->loc;
 		return tok;
 	}
-	t = next_raw(p);
+	next_raw(p, t);
 	p->ntokens++;
-	if (p->in_points && p->parens == 0 && is_op(&t, '*')) {
-		t = glue_name(p, t);
+	if (p->in_points && p->parens == 0 && is_op(t, '*')) {
+		*t = glue_name(p, *t);
 		tok = T_PPNAME;
 	} else {
-		tok = classify(p, &t);
+		tok = classify(p, t);
 	}
 	p->after_arrow = tok == T_ARROW;
-	p->cur = t;
-	lval->tok = t;
-	*lloc = t.loc;
+	p->cur = *t;
+	*lloc = t->loc;
 	return tok;
 }
 

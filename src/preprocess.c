@@ -309,14 +309,16 @@ static Token read_raw(Preproc *pp)
 		pop_frame(pp);
 	}
 	pp->from = -1;
-	return lex_next(pp->lx);
+	Token t;
+	lex_next(pp->lx, &t);
+	return t;
 }
 
 /* Next raw token of frame `from` only; false when that frame is done. */
 static bool read_same(Preproc *pp, int from, Token *t)
 {
 	if (from < 0) {
-		*t = lex_next(pp->lx);
+		lex_next(pp->lx, t);
 		return t->kind != TOK_EOF;
 	}
 	Frame *f = &pp->frames[from];
@@ -403,7 +405,8 @@ static TokList lex_arg(Preproc *pp, size_t idx, Loc use)
 					  strlen(text), use);
 	TokVec v = {0};
 	Lexer *lx = lex_open(s, file);
-	for (Token t = lex_next(lx); t.kind != TOK_EOF; t = lex_next(lx))
+	Token t;
+	for (lex_next(lx, &t); t.kind != TOK_EOF; lex_next(lx, &t))
 		vec_push(&v, t);
 	lex_close(lx);
 	TokList l = vec_keep(s, &v);
@@ -1314,24 +1317,24 @@ static bool plain(const Token *t)
 	}
 }
 
-Token pp_next(Preproc *pp)
+void pp_next(Preproc *pp, Token *out)
 {
-	Token t;
 	/* Fast path: straight from the lexer, outside any expansion. */
 	if (!pp->has_ahead && !pp->has_back && !pp->nframes) {
-		t = lex_next(pp->lx);
+		lex_next(pp->lx, out);
 		pp->from = -1;
-		if (plain(&t))
-			return t;
-		push_back(pp, t, -1);
+		if (plain(out))
+			return;
+		push_back(pp, *out, -1);
 	}
+	Token t;
 	if (pp->has_ahead) {
 		pp->has_ahead = false;
 		t = pp->ahead;
 	} else {
 		t = next_token(pp);
 	}
-	return t.kind == TOK_STRING ? join_strings(pp, t) : t;
+	*out = t.kind == TOK_STRING ? join_strings(pp, t) : t;
 }
 
 Preproc *pp_open(Session *s, uint16_t file)

@@ -33,6 +33,7 @@ typedef struct Scope {
 	uint16_t file;		/* for private names */
 	int loops;
 	bool in_cond;
+	const Expr *in_entry;	/* the @entry whose operand is resolved */
 } Scope;
 
 static void expr(Scope *sc, Expr *e, int use);
@@ -129,6 +130,10 @@ static void name(Scope *sc, Expr *e, int use)
 	Var *v = lookup(sc, e, use);
 	if (!v)
 		return;
+	if (sc->in_entry && v->kind != V_GLOBAL)
+		diag_at(S(sc), DIAG_SEMANTIC_ERROR, e->loc, width(v->name),
+			"'@entry' is evaluated at function entry, where the "
+			"local '%s' has no value yet", v->name);
 	e->sym.ref = v;
 	note_access(sc, v, use);
 }
@@ -206,6 +211,31 @@ static bool stats_op(AtOp op)
 	return op >= AT_COUNT && op <= AT_HIST_LOG;
 }
 
+static bool all_return(const Probe *p)
+{
+	for (uint32_t i = 0; i < p->points.n; i++)
+		if (!((const DerivedProbe *)p->points.v[i])->is_return)
+			return false;
+	return p->points.n > 0;
+}
+
+/* @entry(expr): only in return probes, not nested; elab_check.c
+   rewrites it once it is typed. */
+static void entry(Scope *sc, Expr *e)
+{
+	const char *why = sc->in_entry ? "cannot be nested"
+			: !all_return(sc->probe) ? "is only valid in a return probe"
+			: NULL;
+	if (why) {
+		diag_at(S(sc), DIAG_SEMANTIC_ERROR, e->loc, 6, "'@entry' %s", why);
+		return;
+	}
+	sc->probe->uses_entry = true;
+	sc->in_entry = e;
+	expr(sc, e->at.args[0], USE_READ);
+	sc->in_entry = NULL;
+}
+
 static void at(Scope *sc, Expr *e)
 {
 	AtOp op = (AtOp)e->op;
@@ -213,8 +243,7 @@ static void at(Scope *sc, Expr *e)
 		expr(sc, e->at.args[0], USE_READ | USE_STATS);
 		args(sc, e->at.args + 1, e->n - 1);
 	} else if (op == AT_ENTRY && sc->probe) {
-		sc->probe->uses_entry = true;
-		expr(sc, e->at.args[0], USE_READ);
+		entry(sc, e);
 	} else if (op == AT_DEFINED) {
 		/* Its operand is only asked about, never evaluated. */
 	} else if (op == AT_PROBEWRITE) {

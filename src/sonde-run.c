@@ -53,10 +53,16 @@ struct options {
 	int nparams;
 };
 
-/* Counters from the module's "stats" line; valid once have_stats. */
+/*
+ * Counters from the module's "stats" line; valid once have_stats.
+ * skipped counts every skipped hit, lockskips those skipped because a
+ * global's lock stayed taken; the rest found a probe already running
+ * on their CPU.
+ */
 struct stats {
 	bool have_stats;
 	unsigned long hits, dropped, errors, warnings, skipped, overtime;
+	unsigned long lockskips;
 };
 
 struct session {
@@ -607,11 +613,16 @@ static void request_stop(struct session *s, const char *why)
 static void parse_stats(struct session *s, const char *line)
 {
 	struct stats *st = &s->st;
+	int n;
 
-	st->have_stats = sscanf(line,
-		"stats hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu",
+	st->lockskips = 0;
+	n = sscanf(line,
+		"stats hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu lockskips=%lu",
 		&st->hits, &st->dropped, &st->errors, &st->warnings,
-		&st->skipped, &st->overtime) == 6;
+		&st->skipped, &st->overtime, &st->lockskips);
+	st->have_stats = n >= 6;
+	if (st->lockskips > st->skipped)
+		st->lockskips = st->skipped;
 }
 
 static void handle_event(struct session *s, const char *line)
@@ -734,6 +745,7 @@ static void run_session(struct session *s)
 static void report_summary(const struct session *s)
 {
 	const struct stats *st = &s->st;
+	unsigned long reentrant;
 
 	if (!st->have_stats) {
 		if (!s->failed)
@@ -741,15 +753,19 @@ static void report_summary(const struct session *s)
 		return;
 	}
 	if (s->opt->debug)
-		fprintf(stderr, PROG ": stats: hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu\n",
+		fprintf(stderr, PROG ": stats: hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu lockskips=%lu\n",
 			st->hits, st->dropped, st->errors, st->warnings,
-			st->skipped, st->overtime);
+			st->skipped, st->overtime, st->lockskips);
 	if (st->dropped)
 		fprintf(stderr, "WARNING: %lu output records dropped: the buffer was full (try a larger -s)\n",
 			st->dropped);
-	if (st->skipped)
-		fprintf(stderr, "WARNING: %lu probe hits skipped: a probe was already running on the CPU\n",
-			st->skipped);
+	reentrant = st->skipped - st->lockskips;
+	if (reentrant)
+		fprintf(stderr, "WARNING: %lu probe hit%s skipped: a probe was already running on the CPU\n",
+			reentrant, reentrant == 1 ? "" : "s");
+	if (st->lockskips)
+		fprintf(stderr, "WARNING: %lu probe hit%s skipped: a global's lock stayed contended\n",
+			st->lockskips, st->lockskips == 1 ? "" : "s");
 	if (st->overtime)
 		fprintf(stderr, "WARNING: %lu probe invocations stopped for running too long\n",
 			st->overtime);

@@ -76,7 +76,8 @@ static void run_n(Run *r, const char *src, size_t len, const char *const *args,
 						     strlen(library)));
 	Preproc *pp = pp_open(&r->s, src_add(&r->s, "t.stp", src, len));
 	for (int n = 0; n < 100000; n++) {
-		Token t = pp_next(pp);
+		Token t;
+		pp_next(pp, &t);
 		if (t.kind == TOK_EOF)
 			break;
 		render(&r->toks, &t);
@@ -518,7 +519,8 @@ static void test_codes(void)
 		session_init(&s);
 		Lexer *lx = lex_open(&s, src_add(&s, "t.stp", cases[i].src,
 						  strlen(cases[i].src)));
-		Token t = lex_next(lx);
+		Token t;
+		lex_next(lx, &t);
 		char name[64];
 		snprintf(name, sizeof name, "code-%s", cases[i].src);
 		bool ok = t.kind == cases[i].kind && t.code == cases[i].code &&
