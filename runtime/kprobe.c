@@ -10,11 +10,33 @@
  */
 #include <linux/kernel.h>
 #include <linux/rcupdate.h>
+#include <linux/kallsyms.h>
 #include "kprobe.h"
+#include "transport.h"
 
 static struct kprobe *base(struct sonde_kprobe *p)
 {
 	return p->ret ? &p->krp.kp : &p->kp;
+}
+
+/* Why a point did not register: an error, or for an optional point a
+   warning to the loader (the point stays unregistered and off). */
+static void report_failure(struct sonde_kprobe *p, int ret)
+{
+	char where[KSYM_NAME_LEN + 32];
+
+	if (p->symbol)
+		snprintf(where, sizeof(where), "%s+%u", p->symbol, p->offset);
+	else
+		snprintf(where, sizeof(where), "0x%lx", p->addr);
+	if (!p->optional) {
+		pr_err("%s: cannot probe %s%s: %d\n", THIS_MODULE->name,
+		       p->ret ? "the return of " : "", where, ret);
+		return;
+	}
+	p->live = false;
+	sonde_ctl_post("warning optional probe point %s%s skipped: cannot register (%d)\n",
+		       p->ret ? "return of " : "", where, ret);
 }
 
 static int register_one(struct sonde_kprobe *p)
@@ -24,7 +46,10 @@ static int register_one(struct sonde_kprobe *p)
 
 	memset(&p->kp, 0, sizeof(p->kp));
 	memset(&p->krp, 0, sizeof(p->krp));
-	kp->symbol_name = p->symbol;
+	if (p->symbol)
+		kp->symbol_name = p->symbol;
+	else
+		kp->addr = (kprobe_opcode_t *)p->addr;
 	kp->offset = p->offset;
 	if (!p->enabled)
 		kp->flags = KPROBE_FLAG_DISABLED;
@@ -39,12 +64,10 @@ static int register_one(struct sonde_kprobe *p)
 		p->kp.pre_handler = p->pre;
 		ret = register_kprobe(&p->kp);
 	}
-	if (ret)
-		pr_err("%s: cannot probe %s%s+%u: %d\n", KBUILD_MODNAME,
-		       p->ret ? "the return of " : "", p->symbol, p->offset,
-		       ret);
 	p->registered = !ret;
-	return ret;
+	if (ret)
+		report_failure(p, ret);
+	return p->optional ? 0 : ret;
 }
 
 int sonde_kprobes_register(struct sonde_kprobe *p, unsigned int n)

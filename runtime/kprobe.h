@@ -25,7 +25,8 @@
  * (enable_kprobe/disable_kprobe: no registration while running).  live
  * is true from just before enabling until, after disabling, handlers in
  * flight are over; a handler that finds it false is a bug.  A point
- * that fails to register fails the load with a message naming it.
+ * that fails to register fails the load with a message naming it,
+ * unless it is optional: then a warning names it and it stays off.
  */
 #ifndef SONDE_KPROBE_H
 #define SONDE_KPROBE_H
@@ -33,8 +34,10 @@
 #include <linux/kprobes.h>
 
 struct sonde_kprobe {
-	const char *symbol;
+	const char *symbol;               /* "f" or "module:f"; NULL: addr */
+	unsigned long addr;               /* kprobe.statement(ADDR).absolute */
 	unsigned int offset;
+	bool optional;                    /* may fail to register: warn, skip */
 	bool ret;                         /* kretprobe */
 	int maxactive;                    /* kretprobe; 0: the default */
 	size_t data_size;                 /* kretprobe entry data */

@@ -69,6 +69,7 @@ static atomic_long_t lockskips;  /* all CPUs, against MAXSKIPPED */
 static const struct sonde_script *script;
 static bool start_requested;   /* under the ordering of ctl writes */
 static bool began;             /* begin probes ran: end probes must too */
+static atomic_t errored;       /* too many errors ended the session */
 static bool registered;        /* probes are registered */
 static struct workqueue_struct *session_wq;
 
@@ -102,8 +103,10 @@ static void raise_error(struct sonde_ctx *c)
 {
 	report(c, SONDE_FRAME_ERROR);
 	c->aborted = true;
-	if (atomic_long_inc_return(&errors) > sonde_maxerrors)
+	if (atomic_long_inc_return(&errors) > sonde_maxerrors) {
+		atomic_set(&errored, 1);
 		sonde_request_exit();
+	}
 }
 
 void sonde_error(struct sonde_ctx *c, const char *fmt, ...)
@@ -237,8 +240,13 @@ static void stop_session(void)
 	if (!wait_idle(STOP_WAIT_MS))
 		sonde_ctl_post("warning probes still running after %u ms\n",
 			       STOP_WAIT_MS);
-	if (began && script->end)
+	/* After an error ending, error probes run and end probes do not. */
+	if (began && atomic_read(&errored)) {
+		if (script->error)
+			script->error();
+	} else if (began && script->end) {
 		script->end();
+	}
 	atomic_set(&sonde_state, SONDE_STOPPED);
 	post_stats();
 	sonde_transport_finish();
@@ -313,12 +321,12 @@ static int setup(void)
 {
 	int ret;
 
-	session_wq = alloc_ordered_workqueue("sonde_%s", 0, KBUILD_MODNAME);
+	session_wq = alloc_ordered_workqueue("sonde_%s", 0, THIS_MODULE->name);
 	if (!session_wq)
 		return -ENOMEM;
 	ret = contexts_alloc();
 	if (!ret)
-		ret = sonde_transport_init(KBUILD_MODNAME, buffer_bytes(),
+		ret = sonde_transport_init(THIS_MODULE->name, buffer_bytes(),
 					   on_command);
 	return ret;
 }
@@ -339,7 +347,7 @@ int sonde_session_init(const struct sonde_script *s)
 	if (ret) {
 		atomic_set(&sonde_state, SONDE_ERROR);
 		teardown();
-		pr_err("%s: cannot set up the session: %d\n", KBUILD_MODNAME, ret);
+		pr_err("%s: cannot set up the session: %d\n", THIS_MODULE->name, ret);
 		return ret;
 	}
 	ret = s->alloc ? s->alloc() : 0;
@@ -363,7 +371,7 @@ void sonde_session_exit(void)
 	flush_workqueue(session_wq);
 	/* A probe stuck past the stop wait still owns its buffers. */
 	while (!wait_idle(STOP_WAIT_MS))
-		pr_warn("%s: waiting for running probes\n", KBUILD_MODNAME);
+		pr_warn("%s: waiting for running probes\n", THIS_MODULE->name);
 	if (script->release)
 		script->release();
 	sonde_transport_exit();

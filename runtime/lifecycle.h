@@ -10,7 +10,8 @@
  *   start  (loader command) run the begin probes, then state running
  *   stop   (loader command) state stopping: new hits return quietly;
  *          unregister the probes, wait for running ones, run the end
- *          probes, report the counters, state stopped
+ *          probes (the error probes instead when errors ended the
+ *          session), report the counters, state stopped
  *   exit   stop if the loader did not, remove files, free buffers
  *
  * Every probe handler brackets its body with sonde_probe_enter() and
@@ -55,12 +56,14 @@ struct sonde_ctx {
 	bool aborted;             /* error or overtime: body must unwind */
 	bool fatal;               /* the error cannot be caught */
 	bool otf_kick;            /* a probe condition changed (otf.h) */
+	bool spare;               /* reset with the flags: one store */
 	unsigned int try_depth;   /* try blocks entered and not left */
 	unsigned int nesting;     /* script function calls in progress */
 	unsigned long irqflags;   /* from sonde_cpu_hold(), for exit */
 	unsigned long actions;    /* work units used, see sonde_tick() */
 	const char *probe;        /* name of the probe, for messages */
 	const char *where;        /* statement being run, or NULL */
+	struct pt_regs *regs;     /* set by the handler: registers, or NULL */
 	struct sonde_stage stage; /* this invocation's pending output */
 	char errmsg[MAXSTRINGLEN];/* message of the last error */
 };
@@ -78,6 +81,7 @@ struct sonde_script {
 	void (*unregister_probes)(void);  /* returns when no handler runs */
 	void (*begin)(void);              /* runs begin probes, in order */
 	void (*end)(void);                /* runs end probes, in order */
+	void (*error)(void);              /* runs error probes, in order */
 };
 
 int sonde_session_init(const struct sonde_script *script);
@@ -187,11 +191,13 @@ static __always_inline bool sonde_probe_enter_in(struct sonde_ctx **ctxp,
 	}
 	WRITE_ONCE(c->busy, 1);
 	barrier();
-	c->irqflags = held;
+	if (!INTERRUPTIBLE)
+		c->irqflags = held;      /* nothing to keep otherwise */
 	c->actions = 0;
 	c->aborted = false;
 	c->fatal = false;
 	c->otf_kick = false;
+	c->spare = false;
 	c->try_depth = 0;
 	c->nesting = 0;
 	c->probe = probe;
@@ -221,7 +227,8 @@ static __always_inline void sonde_probe_exit(struct sonde_ctx *c)
 	sonde_cpu_release(held);
 }
 
-/* Begin and end probes run while starting and stopping respectively. */
+/* Begin and end probes run while starting and stopping respectively;
+   error probes run while stopping, in place of end probes. */
 #define sonde_begin_enter(ctxp, probe) \
 	sonde_probe_enter_in(ctxp, probe, SONDE_STARTING)
 #define sonde_end_enter(ctxp, probe) \

@@ -78,7 +78,7 @@ static void disarm(struct sonde_timer *t)
 	WRITE_ONCE(t->live, false);
 }
 
-static int setup(struct sonde_timer *t)
+static int prepare(struct sonde_timer *t)
 {
 	int cpu;
 
@@ -107,7 +107,7 @@ int sonde_timers_register(struct sonde_timer *t, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		if (setup(&t[i])) {
+		if (prepare(&t[i])) {
 			sonde_timers_unregister(t, i);
 			return -ENOMEM;
 		}

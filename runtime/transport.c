@@ -540,6 +540,11 @@ static int proc_files_create(const char *modname)
 	return 0;
 }
 
+struct proc_dir_entry *sonde_proc_dir(void)
+{
+	return proc_dir;
+}
+
 /* Set up rings of about bytes in all and the procfs files; handler
  * receives ctl commands in process context. */
 int sonde_transport_init(const char *modname, unsigned long bytes,

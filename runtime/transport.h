@@ -55,6 +55,9 @@ int sonde_stage_commit(struct sonde_stage *st, unsigned int type);
 void sonde_ctl_flag(unsigned int bits);
 
 /* Process context. */
+struct proc_dir_entry;
+/* /proc/sonde_<module>/, where probe groups add files (procfs.h). */
+struct proc_dir_entry *sonde_proc_dir(void);
 void sonde_ctl_post(const char *fmt, ...) __printf(1, 2);
 void sonde_transport_finish(void);
 unsigned long sonde_transport_dropped(void);

@@ -3,14 +3,24 @@
  *
  * The target kernel is -r RELEASE (or -r DIR, a kbuild tree), else the
  * running one.  The build key hashes sonde's version, the C text, the
- * kernel feature header, the release and its kbuild tree, the runtime
+ * kernel feature tests, the release and its kbuild tree, the runtime
  * sources and the options that reach the compiler (-D, -B, -m); a
  * module cached under that key is returned without running kbuild
  * (--disable-cache skips the cache both ways).  Otherwise a temporary
- * directory gets the generated file, the runtime sources and a Kbuild
+ * directory gets the generated file, the runtime headers and a Kbuild
  * file, and the kernel's own kbuild compiles it with -Werror and as many
  * jobs as there are CPUs.  -k keeps that directory; -p4 prints the path
  * of the module.
+ *
+ * The runtime is one more object of the module, sonde-runtime.o, built
+ * from one unit that includes every runtime .c file.  It does not
+ * depend on the script (it names its module through THIS_MODULE, never
+ * KBUILD_MODNAME), so it is cached under a key of everything else
+ * (runtime/KEY/) and a later build links the prebuilt copy and compiles
+ * only the script.  The first build for a release also runs the kernel
+ * feature tests (kfeatures.c), as rules of the same kbuild run.
+ * Modules are built without debug info and the .ko is stripped of what
+ * kbuild's own objects add.
  *
  * Failures are one diagnostic (missing headers, kbuild errors with the
  * compiler's error lines), never a stack of make output.
@@ -96,7 +106,8 @@ bool target_resolve(Session *s, Target *t)
 	if (s->kernel_build_dir) {
 		t->kbuild_dir = xstrdup(s->kernel_build_dir);
 		char *p = xasprintf("%s/include/config/kernel.release", t->kbuild_dir);
-		t->release = chomp(read_file(p, NULL));
+		size_t len;
+		t->release = chomp(read_file(p, &len));
 		free(p);
 		if (!t->release)
 			t->release = xstrdup("unknown");
@@ -189,62 +200,116 @@ static bool copy_file(const char *from, const char *to)
 	return ok;
 }
 
-/* Copies the runtime .c and .h files into dir; appends " NAME.o" per source to objs. */
-static bool stage_runtime(const Target *t, const char *dir, StrBuf *objs)
+/* The runtime's object: one translation unit that includes every
+   runtime .c file, so it costs one compile, and is built once per
+   runtime key and then linked into every module.  Its name has a '-',
+   which no module name from a script or -m NAME has. */
+#define RT_NAME "sonde-runtime"
+
+static bool is_src(const char *nm, char ext)
+{
+	size_t n = strlen(nm);
+	return n > 2 && nm[0] != '.' && nm[n - 2] == '.' && nm[n - 1] == ext;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The runtime's .c and .h file names, sorted (malloc'd strings). */
+static bool runtime_files(const Target *t, StrList *names)
 {
 	DIR *d = opendir(t->runtime_dir);
 	if (!d)
 		return false;
-	bool ok = true;
-	StrList names = {0};
-	for (struct dirent *e; (e = readdir(d));) {
-		size_t n = strlen(e->d_name);
-		if (n > 2 && e->d_name[n - 2] == '.' &&
-		    (e->d_name[n - 1] == 'c' || e->d_name[n - 1] == 'h'))
-			strlist_push(&names, xstrdup(e->d_name));
-	}
+	for (struct dirent *e; (e = readdir(d));)
+		if (is_src(e->d_name, 'c') || is_src(e->d_name, 'h'))
+			strlist_push(names, xstrdup(e->d_name));
 	closedir(d);
+	qsort(names->v, names->n, sizeof *names->v, name_cmp);
+	return true;
+}
+
+/* Copies the runtime headers into dir, and unless rt_obj (the cached
+   object) is given, its sources and the unit that includes them;
+   otherwise the object itself. */
+static bool stage_runtime(const Target *t, const char *dir, const char *rt_obj)
+{
+	StrList names = {0};
+	StrBuf unit = {0};
+	bool ok = runtime_files(t, &names);
+	sb_puts(&unit, "/* The sonde runtime as one unit: one compile per runtime. */\n");
 	for (size_t i = 0; i < names.n; i++) {
 		const char *nm = names.v[i];
-		char *from = xasprintf("%s/%s", t->runtime_dir, nm);
-		char *to = xasprintf("%s/%s", dir, nm);
-		ok = copy_file(from, to) && ok;
-		if (nm[strlen(nm) - 1] == 'c')
-			sb_printf(objs, " %.*s.o", (int)strlen(nm) - 2, nm);
+		bool src = is_src(nm, 'c');
+		if (!src || !rt_obj) {
+			char *from = xasprintf("%s/%s", t->runtime_dir, nm);
+			char *to = xasprintf("%s/%s", dir, nm);
+			ok = copy_file(from, to) && ok;
+			free(from);
+			free(to);
+		}
+		if (src)
+			sb_printf(&unit, "#include \"%s\"\n", nm);
+		free((char *)names.v[i]);
+	}
+	char *to = xasprintf("%s/%s.%s", dir, RT_NAME, rt_obj ? "o" : "c");
+	ok = ok && (rt_obj ? copy_file(rt_obj, to) : write_file(to, unit.data, unit.len));
+	free(to);
+	if (rt_obj) {
+		/* modpost reads an object's symbol versions from its .cmd */
+		char *from = xasprintf("%s.cmd", rt_obj);
+		to = xasprintf("%s/." RT_NAME ".o.cmd", dir);
+		ok = ok && copy_file(from, to);
 		free(from);
 		free(to);
-		free((char *)nm);
 	}
 	free(names.v);
+	sb_free(&unit);
 	return ok;
 }
 
-static void kbuild_file(Session *s, const char *name, const char *objs,
-			StrBuf *k)
+/* The Kbuild file.  The module's flags go to its two objects only, not
+   to the feature tests (kfeatures.c) that share the run when the
+   header is not cached: those objects then wait for it.  Debug info
+   is dropped: nothing reads it, it is most of a module's size, and
+   producing it is a good part of the compile. */
+static void kbuild_file(Session *s, const Target *t, const char *dir,
+			const char *name, bool features, StrBuf *k)
 {
-	sb_printf(k, "obj-m := %s.o\n%s-y := %s_main.o%s\n", name, name, name, objs);
-	sb_puts(k, "ccflags-y := -Werror");
+	sb_printf(k, "obj-m := %s.o\n%s-y := %s_main.o %s.o\n", name, name, name,
+		  RT_NAME);
+	sb_puts(k, "sonde-cflags := -Werror -g0");
 	for (size_t i = 0; i < s->defines.n; i++)
 		sb_printf(k, " -D%s", s->defines.v[i]);
-	sb_putc(k, '\n');
+	sb_printf(k, "\nCFLAGS_%s_main.o := $(sonde-cflags)\n"
+		     "CFLAGS_%s.o := $(sonde-cflags)\n", name, RT_NAME);
+	if (features)
+		return;
+	sb_printf(k, "$(obj)/%s_main.o $(obj)/%s.o: $(obj)/gen_features.h\n",
+		  name, RT_NAME);
+	kfeatures_stage(t, dir, k);
 }
 
+/* Stages everything; features is the cached feature header, or NULL
+   to have kbuild run the tests first. */
 static bool stage(Session *s, const Target *t, const char *dir,
-		  const char *name, const char *c_text, const char *features)
+		  const char *name, const char *c_text, const char *features,
+		  const char *rt_obj)
 {
-	StrBuf objs = {0}, kb = {0};
-	bool ok = stage_runtime(t, dir, &objs);
-	kbuild_file(s, name, objs.data ? objs.data : "", &kb);
+	StrBuf kb = {0};
+	bool ok = stage_runtime(t, dir, rt_obj);
+	kbuild_file(s, t, dir, name, features != NULL, &kb);
 	char *main_c = xasprintf("%s/%s_main.c", dir, name);
 	char *kbuild = xasprintf("%s/Kbuild", dir);
 	char *feat = xasprintf("%s/gen_features.h", dir);
 	ok = ok && write_file(main_c, c_text, strlen(c_text)) &&
 	     write_file(kbuild, kb.data, kb.len) &&
-	     write_file(feat, features, strlen(features));
+	     (!features || write_file(feat, features, strlen(features)));
 	free(main_c);
 	free(kbuild);
 	free(feat);
-	sb_free(&objs);
 	sb_free(&kb);
 	return ok;
 }
@@ -295,33 +360,107 @@ static bool compile(Session *s, const Target *t, const char *dir,
 
 /* --------------------------------------------------------------- key */
 
-static void build_key(Session *s, const Target *t, const char *c_text,
-		      const char *features, char out[33])
+/* What reaches the compiler besides the C text: the kernel tree and the
+   feature tests (which decide its features), the runtime sources and
+   the -D and -B options. */
+static void hash_target(Session *s, const Target *t, Hash *h)
 {
-	Hash h;
-	hash_init(&h);
-	hash_str(&h, SONDE_NAME " " PACKAGE_VERSION);
-	hash_str(&h, c_text);
-	hash_str(&h, features);
-	hash_str(&h, t->release);
-	hash_str(&h, t->kbuild_dir);
+	hash_str(h, SONDE_NAME " " PACKAGE_VERSION);
+	kfeatures_hash(h);
+	hash_str(h, t->release);
+	hash_str(h, t->kbuild_dir);
 	char *symvers = xasprintf("%s/Module.symvers", t->kbuild_dir);
 	struct stat st;
 	if (stat(symvers, &st) == 0)
-		hash_bytes(&h, &st.st_mtime, sizeof st.st_mtime);
+		hash_bytes(h, &st.st_mtime, sizeof st.st_mtime);
 	free(symvers);
-	hash_dir(&h, t->runtime_dir);
+	hash_dir(h, t->runtime_dir);
 	for (size_t i = 0; i < s->defines.n; i++)
-		hash_str(&h, s->defines.v[i]);
-	hash_str(&h, "-B");
+		hash_str(h, s->defines.v[i]);
+	hash_str(h, "-B");
 	for (size_t i = 0; i < s->kbuild_opts.n; i++)
-		hash_str(&h, s->kbuild_opts.v[i]);
+		hash_str(h, s->kbuild_opts.v[i]);
+}
+
+/* The runtime object's key: everything but the script and its name
+   (the runtime never uses KBUILD_MODNAME, only THIS_MODULE). */
+static void runtime_key(Session *s, const Target *t, char out[33])
+{
+	Hash h;
+	hash_init(&h);
+	hash_str(&h, RT_NAME);
+	hash_target(s, t, &h);
+	hash_hex(&h, out);
+}
+
+static void build_key(Session *s, const Target *t, const char *c_text,
+		      char out[33])
+{
+	Hash h;
+	hash_init(&h);
+	hash_str(&h, c_text);
+	hash_target(s, t, &h);
 	hash_str(&h, s->module_name);
 	hash_hex(&h, out);
 }
 
 /* ------------------------------------------------------------- driver */
 
+/* Drops the debug sections kbuild's own objects (NAME.mod.o) still
+   carry, as `make INSTALL_MOD_STRIP=1 modules_install` would; a
+   failure leaves the module whole. */
+static void strip_debug(const char *ko)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execlp("objcopy", "objcopy", "--strip-debug", ko, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Caches the runtime object just built in dir, with the #SYMVER lines
+   of its .cmd file (all modpost wants of it: kbuild's command and
+   dependency lines would name dir).  The object goes in last: a reader
+   that finds it finds the .cmd too. */
+static void store_runtime(const char *dir, const char *rkey)
+{
+	char *cmd = xasprintf("%s/." RT_NAME ".o.cmd", dir);
+	char *kept = xasprintf("%s/" RT_NAME ".symvers", dir);
+	char *obj = xasprintf("%s/" RT_NAME ".o", dir);
+	size_t len;
+	char *text = read_file(cmd, &len);
+	StrBuf sv = {0};
+	sb_puts(&sv, "# the prebuilt sonde runtime\n");
+	for (char *p = text; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		if (!strncmp(p, "#SYMVER", 7))
+			sb_printf(&sv, "%.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	char *c = NULL;
+	if (text && write_file(kept, sv.data, sv.len) &&
+	    (c = cache_store("runtime", rkey, RT_NAME ".o.cmd", kept)))
+		free(cache_store("runtime", rkey, RT_NAME ".o", obj));
+	free(c);
+	free(text);
+	sb_free(&sv);
+	free(obj);
+	free(kept);
+	free(cmd);
+}
+
+/* Builds the module in a new temporary directory, linking the cached
+   runtime object if there is one and caching it if not.  The runtime
+   object is keyed by its inputs like the feature header, so it is used
+   with --disable-cache too, which skips only the module cache. */
 static bool build_fresh(Session *s, const Target *t, const char *key,
 			const char *name, const char *c_text,
 			const char *features, char **ko)
@@ -333,14 +472,31 @@ static bool build_fresh(Session *s, const Target *t, const char *key,
 		return false;
 	}
 	s->build_tmpdir = xstrdup(dir);
-	if (!stage(s, t, dir, name, c_text, features)) {
-		diag_error(s, "cannot write the module sources to %s", dir);
-		return false;
+	char rkey[33];
+	runtime_key(s, t, rkey);
+	char *rt_obj = cache_lookup("runtime", rkey, RT_NAME ".o");
+	char *rt_cmd = cache_lookup("runtime", rkey, RT_NAME ".o.cmd");
+	if (!rt_cmd) {
+		free(rt_obj);
+		rt_obj = NULL;
 	}
-	if (!compile(s, t, dir, name))
+	free(rt_cmd);
+	bool ok = stage(s, t, dir, name, c_text, features, rt_obj);
+	if (!ok)
+		diag_error(s, "cannot write the module sources to %s", dir);
+	ok = ok && compile(s, t, dir, name);
+	if (!features)
+		kfeatures_save(t, dir, NULL);
+	if (ok && !rt_obj)
+		store_runtime(dir, rkey);
+	free(rt_obj);
+	if (!ok)
 		return false;
 	char *built = xasprintf("%s/%s.ko", dir, name);
-	*ko = s->disable_cache ? NULL : cache_store(key, name, built);
+	strip_debug(built);
+	char *file = xasprintf("%s.ko", name);
+	*ko = s->disable_cache ? NULL : cache_store("modules", key, file, built);
+	free(file);
 	if (*ko)
 		free(built);
 	else
@@ -371,16 +527,19 @@ bool build_module(Session *s, const char *c_text, char **ko)
 {
 	Target t;
 	StrBuf feat = {0};
-	bool ok = target_resolve(s, &t) && kfeatures_get(s, &t, &feat);
+	bool ok = target_resolve(s, &t);
 	if (ok) {
+		bool have = kfeatures_cached(&t, &feat);
 		char key[33];
-		build_key(s, &t, c_text, feat.data ? feat.data : "", key);
+		build_key(s, &t, c_text, key);
 		char *name = s->module_name ? xstrdup(s->module_name)
 					    : xasprintf("sonde_%.12s", key);
-		*ko = s->disable_cache ? NULL : cache_lookup(key, name);
+		char *file = xasprintf("%s.ko", name);
+		*ko = s->disable_cache ? NULL : cache_lookup("modules", key, file);
+		free(file);
 		if (!*ko)
 			ok = build_fresh(s, &t, key, name, c_text,
-					 feat.data ? feat.data : "", ko);
+					 have ? feat.data : NULL, ko);
 		if (ok && s->last_pass == PASS_BUILD) {
 			keep_module(s, ko);
 			printf("%s\n", *ko);

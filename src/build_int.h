@@ -16,6 +16,11 @@ typedef struct Target {
 	char *runtime_dir;	/* -R DIR, the source tree's, or installed */
 } Target;
 
+/* A 128-bit hash in hex, over any number of byte strings. */
+typedef struct Hash {
+	uint64_t a, b;
+} Hash;
+
 /* build.c: fills t from the options; false after reporting. */
 bool target_resolve(Session *s, Target *t);
 void target_free(Target *t);
@@ -31,27 +36,34 @@ char *self_dir(void);
    kernel with headers), or NULL. */
 char *vm_default_release(void);
 
-/* kfeatures.c: the text of gen_features.h for t, computed once per
-   release and kbuild tree and then read from the cache. */
-bool kfeatures_get(Session *s, const Target *t, StrBuf *out);
+/* kfeatures.c: gen_features.h for t, made once per release and kbuild
+   tree by the first module build and then read from the cache. */
+/* The cached text; false if the tests have not run for t. */
+bool kfeatures_cached(const Target *t, StrBuf *out);
+/* Writes the tests into dir and appends to kb the kbuild rules that
+   make dir/gen_features.h from them. */
+void kfeatures_stage(const Target *t, const char *dir, StrBuf *kb);
+/* Caches the dir/gen_features.h a kbuild run made (and appends it to
+   out unless NULL); false if it is missing or incomplete. */
+bool kfeatures_save(const Target *t, const char *dir, StrBuf *out);
+/* Hashes the test set, which with the kbuild tree decides the header. */
+void kfeatures_hash(Hash *h);
+
 
 /* cache.c */
 /* ${XDG_CACHE_HOME:-~/.cache}/sonde/SUB, created (malloc'd); NULL if
    it cannot be created. */
 char *cache_dir(const char *sub);
-/* A 128-bit hash in hex, over any number of byte strings. */
-typedef struct Hash {
-	uint64_t a, b;
-} Hash;
 void hash_init(Hash *h);
 void hash_bytes(Hash *h, const void *p, size_t n);
 void hash_str(Hash *h, const char *s);	/* includes the length */
 void hash_hex(const Hash *h, char out[33]);
 /* Hashes the contents of every file in dir (sorted by name). */
 void hash_dir(Hash *h, const char *dir);
-/* The cached module for key, or NULL (malloc'd path). */
-char *cache_lookup(const char *key, const char *modname);
-/* Copies ko into the cache under key; returns the cached path or NULL. */
-char *cache_store(const char *key, const char *modname, const char *ko);
+/* The cached SUB/KEY/FILE, or NULL (malloc'd path). */
+char *cache_lookup(const char *sub, const char *key, const char *file);
+/* Copies the file at from to SUB/KEY/FILE; returns that path or NULL. */
+char *cache_store(const char *sub, const char *key, const char *file,
+		  const char *from);
 
 #endif

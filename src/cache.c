@@ -1,10 +1,10 @@
 /*
  * cache.c - the build cache and the hashes that key it.
  *
- * Modules live in ${XDG_CACHE_HOME:-~/.cache}/sonde/modules/KEY/NAME.ko,
- * where KEY hashes everything a module depends on (build.c decides what
- * goes in: sonde's version, the generated C, options, runtime sources,
- * kernel features and the kernel release).  Entries are written to a
+ * Entries live in ${XDG_CACHE_HOME:-~/.cache}/sonde/SUB/KEY/FILE, where
+ * KEY hashes everything the file depends on (build.c decides what goes
+ * in): modules/KEY/NAME.ko for whole modules, runtime/KEY/ for the
+ * runtime object every module links.  Entries are written to a
  * temporary name and renamed, so a reader never sees half a module and
  * two concurrent builds of the same key both succeed.
  *
@@ -103,14 +103,14 @@ void hash_dir(Hash *h, const char *dir)
 	free(names.v);
 }
 
-/* -------------------------------------------------------------- modules */
+/* ------------------------------------------------------------ entries */
 
-char *cache_lookup(const char *key, const char *modname)
+char *cache_lookup(const char *sub, const char *key, const char *file)
 {
-	char *dir = cache_dir("modules");
+	char *dir = cache_dir(sub);
 	if (!dir)
 		return NULL;
-	char *path = xasprintf("%s/%s/%s.ko", dir, key, modname);
+	char *path = xasprintf("%s/%s/%s", dir, key, file);
 	free(dir);
 	if (access(path, R_OK) == 0)
 		return path;
@@ -118,16 +118,17 @@ char *cache_lookup(const char *key, const char *modname)
 	return NULL;
 }
 
-char *cache_store(const char *key, const char *modname, const char *ko)
+char *cache_store(const char *sub, const char *key, const char *file,
+		  const char *from)
 {
-	char *dir = cache_dir("modules");
+	char *dir = cache_dir(sub);
 	if (!dir)
 		return NULL;
 	char *kdir = xasprintf("%s/%s", dir, key);
-	char *path = xasprintf("%s/%s.ko", kdir, modname);
+	char *path = xasprintf("%s/%s", kdir, file);
 	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
 	size_t len;
-	char *data = read_file(ko, &len);
+	char *data = read_file(from, &len);
 	bool ok = data && (mkdir(kdir, 0755) == 0 || errno == EEXIST) &&
 		  write_file(tmp, data, len) && rename(tmp, path) == 0;
 	if (!ok) {

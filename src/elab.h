@@ -65,6 +65,7 @@ typedef struct Var {
 	bool arity_known;	/* nkeys is settled (used as array or scalar) */
 	bool read, written;	/* seen read / assigned anywhere */
 	bool used;		/* referenced from kept code */
+	bool handler_set;	/* V_LOCAL: a context variable (group.h) */
 	Loc type_loc, arity_loc;
 	Loc key_locs[ELAB_MAX_KEYS];
 	/* V_GLOBAL only */

@@ -6,13 +6,16 @@
  * have stopped the pass earlier).  @entry(expr) becomes a synthetic
  * local that pass 3 fills at function entry.  Warnings, for script code only (the
  * library is trusted): expression statements without effect, unused
- * script globals, locals written but never read.  Each global gets the
+ * script globals, script functions never called, locals written but
+ * never read, locals read but never assigned.  Each global gets the
  * probes that read and write it, through the functions they call, and
  * each probe condition the globals it reads through the same calls.
  * Without -u, what no probe reaches is left out of the Program.
  */
 #include "elab_int.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,55 +163,117 @@ static void has_effect_cb(Expr *e, void *arg)
 		*(bool *)arg = true;
 }
 
+/*
+ * One warning per place and message: the bodies of a script probe are
+ * copied once per alias expansion, and each copy would repeat it.
+ */
+typedef struct Warn {
+	Elab *e;
+	PtrVec seen;		/* char*: "file:line:col:message" already said */
+} Warn;
+
+static void warn(Warn *w, Loc loc, int width, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void warn(Warn *w, Loc loc, int width, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	StrBuf key = {0};
+	sb_printf(&key, "%u:%u:%u:%s", loc.file, loc.line, loc.col, msg);
+	for (uint32_t i = 0; i < w->seen.n; i++)
+		if (!strcmp(w->seen.v[i], key.data)) {
+			sb_free(&key);
+			return;
+		}
+	vec_push(&w->seen, key.data);
+	diag_at(w->e->s, DIAG_WARNING, loc, width, "%s", msg);
+}
+
+static bool in_library(const Elab *e, Loc loc)
+{
+	return src_get(e->s, loc.file)->is_tapset;
+}
+
 static void no_effect_cb(Stmt *st, void *arg)
 {
-	Elab *e = arg;
-	if (st->kind != S_EXPR || src_get(e->s, st->loc.file)->is_tapset)
+	Warn *w = arg;
+	if (st->kind != S_EXPR || in_library(w->e, st->loc))
 		return;
 	bool effect = false;
 	each_expr(st->expr, has_effect_cb, &effect);
 	if (!effect)
-		diag_at(e->s, DIAG_WARNING, st->expr->loc, 1,
-			"expression statement has no effect");
+		warn(w, st->expr->loc, 1, "expression statement has no effect");
 }
 
-static void warn_locals(Elab *e, PtrVec *locals)
+/*
+ * A local read but assigned nowhere in its probe or function reads as
+ * 0 or "": most often a missing `global` declaration, so say so at its
+ * first use (v->loc).
+ */
+static void warn_locals(Warn *w, PtrVec *locals)
 {
 	for (uint32_t i = 0; i < locals->n; i++) {
 		Var *v = locals->v[i];
-		if (v->written && !v->read &&
-		    !src_get(e->s, v->loc.file)->is_tapset)
-			diag_at(e->s, DIAG_WARNING, v->loc, (int)strlen(v->name),
-				"local variable '%s' is assigned but never read",
-				v->name);
+		int width = (int)strlen(v->name);
+		if (in_library(w->e, v->loc))
+			continue;
+		if (v->written && !v->read)
+			warn(w, v->loc, width,
+			     "local variable '%s' is assigned but never read",
+			     v->name);
+		else if (v->read && !v->written)
+			warn(w, v->loc, width,
+			     "never-assigned local variable '%s'", v->name);
 	}
 }
 
-static void warn_globals(Elab *e)
+static void warn_globals(Warn *w)
 {
+	Elab *e = w->e;
 	for (uint32_t i = 0; i < e->globals.n; i++) {
 		Var *v = e->globals.v[i];
 		if (!v->used && !v->from_tapset && !e->s->keep_unused)
-			diag_at(e->s, DIAG_WARNING, v->loc, (int)strlen(v->name),
-				"eliding unused global '%s'", v->name);
+			warn(w, v->loc, (int)strlen(v->name),
+			     "eliding unused global '%s'", v->name);
+	}
+}
+
+/* Script functions no probe reaches (library ones are dropped quietly). */
+static void warn_funcs(Warn *w)
+{
+	Elab *e = w->e;
+	for (uint32_t i = 0; i < e->funcs.n; i++) {
+		Func *f = e->funcs.v[i];
+		if (!f->used && !f->from_tapset && !e->s->keep_unused)
+			warn(w, f->loc, (int)strlen(f->name),
+			     "function '%s' is never called; eliding it", f->name);
 	}
 }
 
 static void warnings(Elab *e)
 {
+	Warn w = { .e = e };
 	for (uint32_t i = 0; i < e->all_probes.n; i++) {
 		Probe *p = e->all_probes.v[i];
-		each_stmt(p->body, no_effect_cb, NULL, e);
-		warn_locals(e, &p->locals);
+		each_stmt(p->body, no_effect_cb, NULL, &w);
+		warn_locals(&w, &p->locals);
 	}
 	for (uint32_t i = 0; i < e->funcs.n; i++) {
 		Func *f = e->funcs.v[i];
 		if (!f->used || f->embedded)
 			continue;
-		each_stmt(f->decl->func.body, no_effect_cb, NULL, e);
-		warn_locals(e, &f->locals);
+		each_stmt(f->decl->func.body, no_effect_cb, NULL, &w);
+		warn_locals(&w, &f->locals);
 	}
-	warn_globals(e);
+	warn_globals(&w);
+	warn_funcs(&w);
+	for (uint32_t i = 0; i < w.seen.n; i++)
+		free(w.seen.v[i]);
+	vec_free(&w.seen);
 }
 
 /* ------------------------------------------------------ global effects */

@@ -308,20 +308,33 @@ char *match_text(Elab *e, const Match *m)
 	return r;
 }
 
+/* -L: the point's line, with the variables its group lists. */
+static const char *listed_line(Elab *e, const DerivedProbe *d)
+{
+	if (!e->s->list_vars || !d->group->list_vars)
+		return d->point;
+	StrBuf b = {0};
+	sb_puts(&b, d->point);
+	d->group->list_vars(e, d, &b);
+	const char *line = arena_strdup(&e->s->arena, b.data);
+	sb_free(&b);
+	return line;
+}
+
 void elab_derive_point(Elab *e, const Match *m, const char *point,
 		       void *data)
 {
+	DerivedProbe tmp, *d = &tmp;
+	if (!e->listing)
+		d = arena_alloc(&e->s->arena, sizeof *d);
+	*d = (DerivedProbe){ .group = m->group, .point = point, .data = data,
+			     .loc = m->loc,
+			     .is_return = match_find(m, "return") >= 0 };
 	if (e->listing) {
-		vec_push(&e->listed, (void *)point);
+		vec_push(&e->listed, (void *)listed_line(e, d));
 		return;
 	}
-	DerivedProbe *d = arena_alloc(&e->s->arena, sizeof *d);
-	d->group = m->group;
 	d->probe = e->cur_probe;
-	d->point = point;
-	d->data = data;
-	d->loc = m->loc;
-	d->is_return = match_find(m, "return") >= 0;
 	vec_push(&e->cur_probe->points, d);
 }
 

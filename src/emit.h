@@ -11,6 +11,8 @@
  *   emit_stmt.c     statements: blocks, control flow, try/catch
  *   emit_expr.c     expressions, calls and the print family
  *   emit_format.c   printf formats of the script to kernel formats
+ *   emit_data.c     arrays and statistics: storage, elements, in,
+ *                   delete, <<<, extractors, histograms, foreach
  *   probes/G_emit.c  each probe group's hooks (declarations, handler,
  *                   registration, unregistration, on-the-fly refresh)
  *
@@ -85,6 +87,8 @@ typedef struct Emitter {
 	StrBuf protos;		/* prototypes of the call_NAME wrappers */
 	StrBuf fn_members;	/* members of the function frame union */
 	StrBuf probe_members;	/* members of the probe frame union */
+	StrBuf data_init;	/* alloc hook: set up arrays and statistics */
+	StrBuf data_free;	/* release hook: free them */
 	bool has_otf;		/* some probe is toggled on the fly */
 	bool failed;		/* something could not be translated */
 } Emitter;
@@ -109,14 +113,23 @@ void emit_need_header(Emitter *em, const char *header);
 /* Writes lines to a section of the module instead of the current output. */
 StrBuf *emit_section(Emitter *em, Section sec);
 /*
- * The body of a handler: enter with `enter` ("sonde_probe_enter",
- * "sonde_begin_enter", ...), run probe_N, exit.  `ret` is what the
- * handler returns when the probe does not run ("" for void); otf_safe
- * says whether the handler's context may queue the on-the-fly refresh
- * itself (else the runtime's background timer does).
+ * How a handler runs its probe body.  enter: "sonde_probe_enter",
+ * "sonde_begin_enter", ...; ret: what the handler returns when the probe
+ * does not run ("" for void); regs: the handler's struct pt_regs *
+ * (NULL: none), stored in c->regs for the tapset functions; args: more
+ * arguments of probe_N (", ..." after c: the @entry data of a return
+ * probe), or NULL; before/after: lines run just before and after
+ * probe_N, the CPU held, or NULL.  Where the group's safe_context says
+ * so, the handler queues the on-the-fly refresh itself (else the
+ * runtime's background timer does).
  */
+typedef struct HandlerSpec {
+	const char *enter, *ret, *regs, *args, *before, *after;
+} HandlerSpec;
+
+/* The body of a handler: enter, run probe_N, exit, as `h` says. */
 void emit_handler_body(Emitter *em, const DerivedProbe *d,
-		       const char *enter, const char *ret, bool otf_safe);
+		       const HandlerSpec *h);
 /*
  * Appends an element (the initializer text, "{ ... }") to the module's
  * array `name` of `type`, declared after the handlers; returns its index,
@@ -129,7 +142,8 @@ int emit_slot(Emitter *em, const DerivedProbe *d);
    derived probe's lines): one group-wide call such as registration. */
 void emit_trailer(Emitter *em, Section sec, const char *key,
 		  const char *text);
-/* Registers a begin/end/error call, run in (seq, index) order. */
+/* Registers a call of the begin ('b'), end ('e') or error ('r')
+   runner, run in (seq, index) order. */
 void emit_add_runner(Emitter *em, char kind, int64_t seq,
 		     const DerivedProbe *d);
 /* The C name of the probe body a derived probe runs: "probe_3". */
@@ -195,5 +209,28 @@ bool emit_format_call(Emitter *em, const Expr *fmt, Expr *const *args,
 /* print/println/printd family: the same, from the argument types. */
 void emit_print_args(Emitter *em, const char *delim, Expr *const *args,
 		     uint32_t nargs, bool newline);
+
+/* -------------------------------------------------------- emit_data.c */
+
+/* The storage of an array or statistics global (with its set-up and
+   tear-down lines in Emitter.data_init and data_free). */
+void emit_data_global(Emitter *em, const Var *v);
+/* a[k] read, `k in a`, @count(x) and friends. */
+void emit_index(Emitter *em, const Expr *e);
+void emit_in(Emitter *em, const Expr *e);
+void emit_stat_at(Emitter *em, const Expr *e);
+/* Is `e` @hist_linear(...) or @hist_log(...)? */
+bool emit_is_hist(const Expr *e);
+/* print/println of a histogram alone. */
+void emit_hist_print(Emitter *em, const Expr *h, bool newline);
+/* Assignment, <<<, ++/-- on an element or statistic: false if the
+   target is a scalar (the caller emits it). */
+bool emit_data_assign(Emitter *em, const Expr *e);
+bool emit_data_incdec(Emitter *em, const Expr *e);
+/* delete of an array, element, slice or statistic: false for scalars. */
+bool emit_data_delete(Emitter *em, const Stmt *st);
+/* foreach; `body` emits the loop body (emit_stmt.c's loop rules). */
+void emit_foreach(Emitter *em, const Stmt *st,
+		  void (*body)(Emitter *, const Stmt *));
 
 #endif

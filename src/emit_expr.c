@@ -47,14 +47,27 @@ bool expr_can_fail(const Expr *e)
 			return true;
 		return expr_can_fail(e->kid.a) || expr_can_fail(e->kid.b);
 	case E_ASSIGN:
-		if (e->op == OP_DIV_ASSIGN || e->op == OP_MOD_ASSIGN)
+		/* inserting into an array can find it full */
+		if (e->op == OP_DIV_ASSIGN || e->op == OP_MOD_ASSIGN ||
+		    e->kid.a->kind == E_INDEX)
 			return true;
 		return expr_can_fail(e->kid.a) || expr_can_fail(e->kid.b);
-	case E_UNARY: case E_POST: return expr_can_fail(e->kid.a);
+	case E_UNARY: case E_POST:
+		if ((e->op == OP_INC || e->op == OP_DEC) && e->kid.a->kind == E_INDEX)
+			return true;
+		return expr_can_fail(e->kid.a);
 	case E_TERNARY:
 		return expr_can_fail(e->kid.a) || expr_can_fail(e->kid.b) ||
 		       expr_can_fail(e->kid.c);
-	case E_INDEX: case E_IN: case E_AT: case E_EMBEDDED: return true;
+	case E_INDEX: return any(e->sym.args, e->n, expr_can_fail);
+	case E_IN: return any(e->in.keys, e->n, expr_can_fail);
+	case E_AT:
+		/* @count, @sum and histograms of an empty aggregate are fine */
+		if (e->op == AT_COUNT || e->op == AT_SUM || e->op == AT_HIST_LINEAR ||
+		    e->op == AT_HIST_LOG)
+			return any(e->at.args, e->n, expr_can_fail);
+		return true;
+	case E_EMBEDDED: return true;
 	default: return false;
 	}
 }
@@ -137,6 +150,10 @@ static void print_family(Emitter *em, const Expr *e, const char *name)
 		delim = args[0]->str;
 		args++;
 		n--;
+	}
+	if (!to_string && !delimited && n == 1 && emit_is_hist(args[0])) {
+		emit_hist_print(em, args[0], newline);
+		return;
 	}
 	if (to_string)
 		sb_printf(em->out, "gen_sprintf(%s, ", emit_temp(em, T_STRING));
@@ -282,6 +299,8 @@ static void unary(Emitter *em, const Expr *e)
 		if (ops[i].op != e->op)
 			continue;
 		put(em, ops[i].pre);
+		if ((e->op == OP_INC || e->op == OP_DEC) && emit_data_incdec(em, e))
+			return;
 		if (e->op == OP_INC || e->op == OP_DEC)
 			lvalue(em, e->kid.a);
 		else
@@ -295,6 +314,8 @@ static void unary(Emitter *em, const Expr *e)
 
 static void postfix(Emitter *em, const Expr *e)
 {
+	if (emit_data_incdec(em, e))
+		return;
 	put(em, "(");
 	lvalue(em, e->kid.a);
 	put(em, e->op == OP_INC ? "++)" : "--)");
@@ -331,6 +352,8 @@ static void helper_assign(Emitter *em, const Expr *e, const char *fn,
 
 static void assign(Emitter *em, const Expr *e)
 {
+	if (emit_data_assign(em, e))
+		return;
 	if (e->op == OP_AGG_ASSIGN) {
 		emit_unsupported(em, e->loc, "statistics cannot be translated yet");
 		return;
@@ -381,6 +404,9 @@ void emit_expr(Emitter *em, const Expr *e)
 	case E_NUM: number(em, e->num); break;
 	case E_STR: emit_cstring(em->out, e->str, e->n); break;
 	case E_IDENT: lvalue(em, e); break;
+	case E_INDEX: emit_index(em, e); break;
+	case E_IN: emit_in(em, e); break;
+	case E_AT: emit_stat_at(em, e); break;
 	case E_CALL: call(em, e); break;
 	case E_UNARY: unary(em, e); break;
 	case E_POST: postfix(em, e); break;

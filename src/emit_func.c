@@ -290,6 +290,105 @@ static void otf_updates(Emitter *em, const Probe *p)
 	}
 }
 
+/* ------------------------------------------------- @entry of return probes */
+
+/* The save of `v` if it is one of p's @entry locals, else NULL. */
+static const EntrySave *entry_save_of(const Probe *p, const Var *v, int *k)
+{
+	for (uint32_t i = 0; i < p->entry_saves.n; i++) {
+		const EntrySave *es = p->entry_saves.v[i];
+		if (es->var == v) {
+			*k = (int)i;
+			return es;
+		}
+	}
+	return NULL;
+}
+
+/* Locals start zeroed, except the @entry values, copied from `entry`,
+   and context variables, which the handler set (group.h). */
+static void probe_locals_init(Emitter *em, const Probe *p)
+{
+	PtrVec rest = {0};
+	for (uint32_t i = 0; i < p->locals.n; i++) {
+		const Var *v = p->locals.v[i];
+		int k;
+		if (v->handler_set)
+			continue;	/* the handler sets it */
+		if (!entry_save_of(p, v, &k))
+			vec_push(&rest, (void *)v);
+		else if (v->type == T_STRING)
+			emit_line(em, "sonde_strlcpy(l->%s, entry->s%d);", emit_cname(v->name), k);
+		else
+			emit_line(em, "l->%s = entry->s%d;", emit_cname(v->name), k);
+	}
+	zero_locals(em, &rest);
+	vec_free(&rest);
+}
+
+/* struct probe_N_entry: one member per @entry, kept per activation. */
+static void entry_struct(const Probe *p, StrBuf *out)
+{
+	sb_printf(out, "/* @entry values of probe_%u, saved when the function is entered */\n"
+		  "struct probe_%u_entry {\n", p->index, p->index);
+	for (uint32_t i = 0; i < p->entry_saves.n; i++) {
+		const EntrySave *es = p->entry_saves.v[i];
+		char name[16];
+		snprintf(name, sizeof name, "s%u", i);
+		member(out, es->var->type, name);
+	}
+	sb_puts(out, "};\n\n");
+}
+
+/*
+ * probe_N_save(c, entry): evaluates each @entry expression into
+ * `entry`, under the probe's global locks; an error leaves c->aborted
+ * set for the caller.  Its temporaries live in its own frame member.
+ */
+static void entry_save_fn(Emitter *em, const Probe *p, const char *locks,
+			  int nlocks, StrBuf *out)
+{
+	Body b;
+	StrBuf body = {0};
+	begin_body(em, &b, NULL);
+	em->out = &body;
+	for (uint32_t i = 0; i < p->entry_saves.n; i++) {
+		const EntrySave *es = p->entry_saves.v[i];
+		StrBuf v = {0};
+		em->out = &v;
+		emit_expr(em, es->expr);
+		em->out = &body;
+		if (expr_can_fail(es->expr))
+			emit_line(em, "sonde_at(c, \"%s\");", emit_where(em, es->loc));
+		if (es->var->type == T_STRING)
+			emit_line(em, "sonde_strlcpy(entry->s%u, %s);", i, v.data);
+		else
+			emit_line(em, "entry->s%u = %s;", i, v.data);
+		if (expr_can_fail(es->expr))
+			emit_abort_check(em);
+		sb_free(&v);
+	}
+	char name[48];
+	snprintf(name, sizeof name, "probe_%u_save", p->index);
+	PtrVec none = {0};
+	locals_struct(em, name, &none, NULL);
+	sb_printf(&em->probe_members, "\t\tstruct %s_locals p%u_save;\n", name, p->index);
+	sb_printf(out, "static void %s(struct sonde_ctx *c, struct probe_%u_entry *entry)\n{\n",
+		  name, p->index);
+	sb_printf(out, "\tstruct %s_locals *l __maybe_unused = &this_frames()->probe.p%u_save;\n\n",
+		  name, p->index);
+	if (nlocks)
+		sb_printf(out, "\tif (!sonde_lock_globals(c, %s, %d)) {\n"
+			  "\t\tc->aborted = true;\n\t\treturn;\n\t}\n", locks, nlocks);
+	sb_puts(out, body.data ? body.data : "");
+	sb_puts(out, "out: __attribute__((unused));\n");
+	if (nlocks)
+		sb_printf(out, "\tsonde_unlock_globals(%s, %d);\n", locks, nlocks);
+	sb_puts(out, "}\n\n");
+	sb_free(&body);
+	end_body(em, &b);
+}
+
 /* The condition, tested at entry: a hit may come before a refresh. */
 static void entry_condition(Emitter *em, const Probe *p)
 {
@@ -330,9 +429,11 @@ static void probe_body(Emitter *em, const Probe *p, StrBuf *out)
 		emit_line(em, "static bool probe_%u_enabled = true;\n", p->index);
 		em->has_otf = true;
 	}
+	if (p->uses_entry)
+		entry_struct(p, out);
 	em->out = &body;
 	em->indent = 1;
-	zero_locals(em, &p->locals);
+	probe_locals_init(em, p);
 	entry_condition(em, p);
 	emit_stmt(em, p->body);
 	StrBuf tail = {0};
@@ -343,7 +444,11 @@ static void probe_body(Emitter *em, const Probe *p, StrBuf *out)
 	const DerivedProbe *first = p->points.n ? p->points.v[0] : NULL;
 	sb_printf(out, "/* probe %s%s at %s */\n", first ? first->point : "?",
 		  p->points.n > 1 ? ", ..." : "", emit_where(em, p->decl->loc));
-	sb_printf(out, "static void %s(struct sonde_ctx *c)\n{\n", name);
+	if (p->uses_entry)
+		sb_printf(out, "static void %s(struct sonde_ctx *c, "
+			  "const struct %s_entry *entry)\n{\n", name, name);
+	else
+		sb_printf(out, "static void %s(struct sonde_ctx *c)\n{\n", name);
 	sb_printf(out, "\tstruct %s_locals *l __maybe_unused = &this_frames()->probe.p%u;\n\n",
 		  name, p->index);
 	if (nlocks)
@@ -358,6 +463,8 @@ static void probe_body(Emitter *em, const Probe *p, StrBuf *out)
 	sb_puts(out, "}\n\n");
 	sb_free(&body);
 	end_body(em, &b);
+	if (p->uses_entry)
+		entry_save_fn(em, p, locks, nlocks, out);
 }
 
 void emit_probe_bodies(Emitter *em, StrBuf *out)

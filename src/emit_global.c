@@ -75,8 +75,7 @@ static void one_global(Emitter *em, const Var *v)
 {
 	emit_line(em, "/* global %s at %s */", v->name, emit_where(em, v->loc));
 	if (v->nkeys || v->type == T_STATS)
-		emit_unsupported(em, v->loc, "global '%s': arrays and statistics "
-				 "cannot be translated yet", v->name);
+		emit_data_global(em, v);
 	else
 		scalar(em, v);
 	emit_line(em, "static struct sonde_rwlock g_%s_lock = SONDE_RWLOCK_INIT;",
@@ -118,6 +117,13 @@ static const Var *target_var(const Expr *e)
 	return NULL;
 }
 
+/* Reading a statistic (an operand of @count, @hist_log, ...) aggregates it. */
+static bool stats_of(const Expr *e)
+{
+	const Var *v = target_var(e);
+	return e->type == T_STATS || (v && v->type == T_STATS);
+}
+
 static void walk_func(Access *a, const Func *f)
 {
 	if (!f || f->embedded)
@@ -150,9 +156,9 @@ static void walk_expr(Access *a, const Expr *e)
 	if (!e)
 		return;
 	switch (e->kind) {
-	case E_IDENT: touch(a, e->sym.ref, e->type == T_STATS ? 2 : 1); break;
+	case E_IDENT: touch(a, e->sym.ref, stats_of(e) ? 2 : 1); break;
 	case E_INDEX:
-		touch(a, e->sym.ref, e->type == T_STATS ? 2 : 1);
+		touch(a, e->sym.ref, stats_of(e) ? 2 : 1);
 		walk_list(a, e->sym.args, e->n);
 		break;
 	case E_CALL:
@@ -161,8 +167,12 @@ static void walk_expr(Access *a, const Expr *e)
 		break;
 	case E_AT: walk_list(a, e->at.args, e->n); break;
 	case E_IN:
+		/* statistics arrays: `in` looks into every CPU's table */
 		walk_list(a, e->in.keys, e->n);
 		walk_expr(a, e->in.array);
+		if (target_var(e->in.array) &&
+		    ((const Var *)target_var(e->in.array))->type == T_STATS)
+			touch(a, target_var(e->in.array), 2);
 		break;
 	case E_UNARY: case E_POST:
 		if (e->op == OP_INC || e->op == OP_DEC)
@@ -206,7 +216,11 @@ static void walk_stmt(Access *a, const Stmt *st)
 		walk_stmt(a, st->loop.body);
 		break;
 	case S_FOREACH:
+		/* iterating statistics aggregates them: a write */
 		walk_expr(a, st->fe.array);
+		if (target_var(st->fe.array) &&
+		    ((const Var *)target_var(st->fe.array))->type == T_STATS)
+			touch(a, target_var(st->fe.array), 2);
 		walk_expr(a, st->fe.limit);
 		walk_stmt(a, st->fe.body);
 		break;

@@ -58,7 +58,7 @@ static void hoist_args(Emitter *em, const Expr *e)
 		return;
 	for (uint32_t i = 0; i < e->n && b->nsubst < 16; i++) {
 		const Expr *a = e->sym.args[i];
-		if (!expr_can_fail(a))
+		if (!expr_can_fail(a) || a->type == T_VOID)
 			continue;
 		StrBuf v = {0};
 		StrBuf *save = em->out;
@@ -276,6 +276,8 @@ static void return_stmt(Emitter *em, const Stmt *st)
 static void delete_stmt(Emitter *em, const Stmt *st)
 {
 	const Expr *e = st->expr;
+	if (emit_data_delete(em, st))
+		return;
 	const Var *v = e->kind == E_IDENT ? e->sym.ref : NULL;
 	if (!v || v->nkeys || v->type == T_STATS) {
 		emit_unsupported(em, st->loc, "delete of arrays and statistics "
@@ -338,8 +340,6 @@ void emit_stmt(Emitter *em, const Stmt *st)
 	case S_RETURN: return_stmt(em, st); break;
 	case S_DELETE: delete_stmt(em, st); break;
 	case S_TRY: try_stmt(em, st); break;
-	case S_FOREACH:
-		emit_unsupported(em, st->loc, "foreach cannot be translated yet");
-		break;
+	case S_FOREACH: emit_foreach(em, st, loop_body); break;
 	}
 }

@@ -2,10 +2,10 @@
  * kfeatures.c - what the target kernel's headers offer, found by
  * compiling small probes, not by comparing version numbers.
  *
- * Each feature is one tiny C file; all are compiled in one kbuild run
- * (make -k, one object target per test) and a test passes if its object
- * was produced.  The result is gen_features.h, `#define SONDE_HAVE_NAME 1`
- * per feature found, which every module includes; runtime/gen_support.h
+ * Each feature is one tiny C file; kbuild rules compile them all in
+ * parallel, in the first module build for a release, and a test passes
+ * if its object was produced.  The result is gen_features.h,
+ * `#define SONDE_HAVE_NAME 1` per feature found, which every module includes; runtime/gen_support.h
  * and generated code choose between kernel APIs with these macros only.
  * The header is cached per release, kbuild tree and test set in
  * ${XDG_CACHE_HOME:-~/.cache}/sonde/kfeatures/, so the tests run once
@@ -47,14 +47,19 @@ static const Feature features[] = {
 
 enum { NFEATURES = sizeof features / sizeof features[0] };
 
+void kfeatures_hash(Hash *h)
+{
+	for (int i = 0; i < NFEATURES; i++) {
+		hash_str(h, features[i].name);
+		hash_str(h, features[i].code);
+	}
+}
+
 static char *cache_path(const Target *t)
 {
 	Hash h;
 	hash_init(&h);
-	for (int i = 0; i < NFEATURES; i++) {
-		hash_str(&h, features[i].name);
-		hash_str(&h, features[i].code);
-	}
+	kfeatures_hash(&h);
 	hash_str(&h, t->kbuild_dir);
 	char *symvers = xasprintf("%s/Module.symvers", t->kbuild_dir);
 	struct stat st;
@@ -69,77 +74,71 @@ static char *cache_path(const Target *t)
 	return p;
 }
 
-/* Compiles every test in one kbuild run; writes the header text. */
-static bool probe_all(Session *s, const Target *t, StrBuf *out)
+/*
+ * The tests as kbuild rules: each sonde-feat-NAME.h is one line, a
+ * #define if sonde-feat-NAME.c compiles with the module flags, and
+ * gen_features.h joins them.  Make runs them in parallel, in the
+ * module's own kbuild run when the header is not cached (the module's
+ * objects depend on it).  The tests get the kernel's module flags only,
+ * not the module's -Werror or -D options.
+ */
+void kfeatures_stage(const Target *t, const char *dir, StrBuf *kb)
 {
-	char tmpl[] = "/tmp/sonde-kfXXXXXX";
-	const char *dir = mkdtemp(tmpl);
-	if (!dir) {
-		diag_error(s, "cannot create a directory for kernel feature tests");
-		return false;
-	}
-	StrList args = {0};
-	strlist_push(&args, "-k");
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	char *jobs = xasprintf("-j%ld", ncpu > 0 ? ncpu : 1);
-	strlist_push(&args, jobs);
-	StrBuf kb = {0};
-	sb_puts(&kb, "obj-m :=");
+	sb_puts(kb, "# kernel feature tests: gen_features.h\nsonde-feat :=");
 	for (int i = 0; i < NFEATURES; i++) {
-		char *c = xasprintf("%s/f_%s.c", dir, features[i].name);
+		char *c = xasprintf("%s/sonde-feat-%s.c", dir, features[i].name);
 		write_file(c, features[i].code, strlen(features[i].code));
 		free(c);
-		sb_printf(&kb, " f_%s.o", features[i].name);
-		strlist_push(&args, xasprintf("f_%s.o", features[i].name));
+		sb_printf(kb, " %s", features[i].name);
 	}
-	sb_putc(&kb, '\n');
-	char *kbuild = xasprintf("%s/Kbuild", dir);
-	write_file(kbuild, kb.data, kb.len);
-	strlist_push(&args, NULL);
-	StrBuf log = {0};
-	kbuild_run(s, t, dir, args.v, &log);
-	sb_printf(out, "/* Kernel features of %s, found by compiling tests. */\n",
-		  t->release);
-	for (int i = 0; i < NFEATURES; i++) {
-		char *o = xasprintf("%s/f_%s.o", dir, features[i].name);
-		if (access(o, R_OK) == 0)
-			sb_printf(out, "#define SONDE_HAVE_%s 1\n", features[i].name);
-		else
-			sb_printf(out, "/* #undef SONDE_HAVE_%s */\n", features[i].name);
-		free(o);
-		free((char *)args.v[2 + i]);
-	}
-	char *rm = xasprintf("rm -rf '%s'", dir);
-	if (system(rm) != 0)
-		diag_at(s, DIAG_WARNING, (Loc){0}, 0, "cannot remove %s", dir);
-	free(rm);
-	free(kbuild);
-	free(jobs);
-	free(args.v);
-	sb_free(&kb);
-	sb_free(&log);
-	return true;
+	sb_printf(kb, "\n$(obj)/gen_features.h: $(foreach f,$(sonde-feat),"
+		      "$(obj)/sonde-feat-$(f).h)\n"
+		      "\t$(Q){ echo '/* Kernel features of %s, found by compiling "
+		      "tests. */'; cat $^; } > $@\n", t->release);
+	sb_puts(kb, "$(obj)/sonde-feat-%.h: $(src)/sonde-feat-%.c\n"
+		    "\t$(Q)if $(CC) $(c_flags) $(KBUILD_CFLAGS_MODULE) -c "
+		    "-o $(@:.h=.o) $< >/dev/null 2>&1; "
+		    "then echo '#define SONDE_HAVE_$* 1'; "
+		    "else echo '/* #undef SONDE_HAVE_$* */'; fi > $@\n"
+		    "always-y += gen_features.h\n");
 }
 
-bool kfeatures_get(Session *s, const Target *t, StrBuf *out)
+bool kfeatures_cached(const Target *t, StrBuf *out)
 {
 	char *path = cache_path(t);
 	size_t len;
 	char *text = path ? read_file(path, &len) : NULL;
-	if (text) {
+	if (text)
 		sb_putn(out, text, len);
-		free(text);
-		free(path);
-		return true;
+	free(text);
+	free(path);
+	return text != NULL;
+}
+
+/* Caches dir/gen_features.h if every test wrote its line. */
+bool kfeatures_save(const Target *t, const char *dir, StrBuf *out)
+{
+	char *h = xasprintf("%s/gen_features.h", dir);
+	size_t len;
+	char *text = read_file(h, &len);
+	free(h);
+	bool whole = text != NULL;
+	for (int i = 0; whole && i < NFEATURES; i++) {
+		char *m = xasprintf("SONDE_HAVE_%s ", features[i].name);
+		whole = strstr(text, m) != NULL;
+		free(m);
 	}
-	bool ok = probe_all(s, t, out);
-	if (ok && path) {
+	char *path = whole ? cache_path(t) : NULL;
+	if (path) {
 		char *tmp = xasprintf("%s.%ld", path, (long)getpid());
-		if (write_file(tmp, out->data, out->len))
+		if (write_file(tmp, text, len))
 			rename(tmp, path);
 		unlink(tmp);
 		free(tmp);
 	}
+	if (whole && out)
+		sb_putn(out, text, len);
 	free(path);
-	return ok;
+	free(text);
+	return whole;
 }

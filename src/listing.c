@@ -3,8 +3,9 @@
  *   -l PATTERN   the probe points matching PATTERN: alias names of the
  *                library, and concrete points of the built-in types
  *                (kprobe.function("vfs_*") lists each kernel function)
- *   -L PATTERN   the same with the variables available at each point
- *                (none yet: points without debug information have none)
+ *   -L PATTERN   the same, each point followed by the variables its
+ *                group's list_vars hook names (` $name:type`); points
+ *                without debug information have none
  *   --dump-probe-types, --dump-functions, --dump-probe-aliases
  * Output is sorted and free of duplicates, so it can be compared.
  */

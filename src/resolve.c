@@ -192,8 +192,50 @@ static void call(Scope *sc, Expr *e)
 
 /* ------------------------------------------------------ expressions */
 
+static bool provides(const ProbeGroup *g, const char *name)
+{
+	for (const char *const *v = g->context_vars; v && *v; v++)
+		if (!strcmp(*v, name))
+			return true;
+	return false;
+}
+
+/* $name as a context variable of every point's group (group.h): bound
+   to the probe's string local "__name", created on first use. */
+static bool context_var(Scope *sc, Expr *e, int use)
+{
+	Probe *p = sc->probe;
+	if (!p || sc->func || sc->in_cond || sc->in_entry || e->n ||
+	    !p->points.n)
+		return false;
+	for (uint32_t i = 0; i < p->points.n; i++)
+		if (!provides(((DerivedProbe *)p->points.v[i])->group, e->target.name))
+			return false;
+	char buf[64];
+	snprintf(buf, sizeof buf, "__%s", e->target.name + 1);
+	Var *v = find_local(sc, buf);
+	if (!v) {
+		v = elab_new_var(sc->e, arena_strdup(&S(sc)->arena, buf), e->loc, V_LOCAL);
+		v->type = T_STRING;
+		v->type_loc = e->loc;
+		/* the handler writes it first and may read it after */
+		v->arity_known = v->handler_set = v->read = v->written = true;
+		vec_push(sc->locals, v);
+	}
+	/* E_TARGET nodes are sized for target.{name,comps}: sym.args (for
+	   E_INDEX and E_CALL only) is beyond them, and stays untouched. */
+	e->kind = E_IDENT;
+	e->flags = 0;
+	e->sym.name = v->name;
+	e->sym.ref = v;
+	note_access(sc, v, use);
+	return true;
+}
+
 static void target(Scope *sc, Expr *e, int use)
 {
+	if (context_var(sc, e, use))
+		return;
 	const char *what = sc->probe && sc->probe->points.n
 		? ((DerivedProbe *)sc->probe->points.v[0])->point : "function";
 	if ((use & USE_WRITE) && !S(sc)->guru_mode)

@@ -7,7 +7,7 @@
  * and per-CPU frames, function prototypes, script functions and probe
  * bodies (emit_func.c), then what the probe groups contribute through
  * their hooks (handlers and their data), and last the skeleton that ties
- * them to the runtime: register/unregister, the begin/end runners, the
+ * them to the runtime: register/unregister, the begin/end/error runners, the
  * struct sonde_script and module init/exit.  Each part is written into a
  * buffer of its own first, because later parts decide what earlier ones
  * need (temporaries, headers).
@@ -19,6 +19,7 @@
 #include "backend.h"
 #include "probes/emit_hooks.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,19 +101,24 @@ bool emit_probe_otf(const DerivedProbe *d)
 	return d->probe->cond && d->group->supports_onthefly;
 }
 
-void emit_handler_body(Emitter *em, const DerivedProbe *d, const char *enter,
-		       const char *ret, bool otf_safe)
+void emit_handler_body(Emitter *em, const DerivedProbe *d,
+		       const HandlerSpec *h)
 {
 	emit_line(em, "struct sonde_ctx *c;");
 	sb_putc(em->out, '\n');
 	StrBuf name = {0};
 	emit_cstring(&name, d->point, strlen(d->point));
-	emit_line(em, "if (!%s(&c, %s))", enter, name.data);
+	emit_line(em, "if (!%s(&c, %s))", h->enter, name.data);
 	sb_free(&name);
-	emit_line(em, "\treturn%s%s;", *ret ? " " : "", ret);
-	emit_line(em, "probe_%u(c);", d->probe->index);
+	emit_line(em, "\treturn%s%s;", *h->ret ? " " : "", h->ret);
+	emit_line(em, "c->regs = %s;", h->regs ? h->regs : "NULL");
+	if (h->before)
+		emit_line(em, "%s", h->before);
+	emit_line(em, "probe_%u(c%s);", d->probe->index, h->args ? h->args : "");
+	if (h->after)
+		emit_line(em, "%s", h->after);
 	if (em->has_otf)
-		emit_line(em, "sonde_otf_exit(c, %s);", otf_safe ? "true" : "false");
+		emit_line(em, "sonde_otf_exit(c, %s);", d->group->safe_context ? "true" : "false");
 	emit_line(em, "sonde_probe_exit(c);");
 }
 
@@ -193,6 +199,7 @@ void emit_add_runner(Emitter *em, char kind, int64_t seq,
 	r->seq = seq;
 	r->index = d->index;
 	r->call = xasprintf("dp_%u", d->index);
+	assert(kind == 'b' || kind == 'e' || kind == 'r');
 	vec_push(kind == 'b' ? &em->begins : kind == 'e' ? &em->ends
 							 : &em->errors, r);
 }
@@ -242,7 +249,8 @@ static void run_hooks(Emitter *em, Section sec, int which, bool reverse)
 
 static const char *const runtime_headers[] = {
 	"lifecycle.h", "locks.h", "arith.h", "str.h", "embedded.h", "otf.h",
-	"timer.h", "kprobe.h", "gen_features.h", "gen_support.h",
+	"timer.h", "kprobe.h", "procfs.h", "map.h", "stat.h", "gen_features.h",
+	"gen_support.h", "gen_map.h",
 };
 
 static void write_head(Emitter *em, StrBuf *o)
@@ -314,17 +322,26 @@ static void write_script(Emitter *em, StrBuf *o)
 {
 	write_runner(o, "run_begin", &em->begins);
 	write_runner(o, "run_end", &em->ends);
-	sb_printf(o, "static void release(void)\n{\n%s\tframes_free();\n}\n\n",
-		  em->has_otf ? "\tsonde_otf_release();\n" : "");
-	sb_puts(o, "static const struct sonde_script script = {\n"
-		   "\t.alloc = frames_alloc,\n"
-		   "\t.release = release,\n"
+	write_runner(o, "run_error", &em->errors);
+	if (em->data_init.len)
+		sb_printf(o, "/* Frames, arrays and statistics, before registration. */\n"
+			  "static int script_alloc(void)\n{\n\tint ret = frames_alloc();\n\n"
+			  "\tif (ret)\n\t\treturn ret;\n%s\treturn 0;\n}\n\n",
+			  em->data_init.data);
+	sb_printf(o, "static void release(void)\n{\n%s%s\tframes_free();\n}\n\n",
+		  em->has_otf ? "\tsonde_otf_release();\n" : "",
+		  em->data_free.len ? em->data_free.data : "");
+	sb_printf(o, "static const struct sonde_script script = {\n"
+		   "\t.alloc = %s,\n", em->data_init.len ? "script_alloc" : "frames_alloc");
+	sb_puts(o, "\t.release = release,\n"
 		   "\t.register_probes = register_probes,\n"
 		   "\t.unregister_probes = unregister_probes,\n");
 	if (em->begins.n)
 		sb_puts(o, "\t.begin = run_begin,\n");
 	if (em->ends.n)
 		sb_puts(o, "\t.end = run_end,\n");
+	if (em->errors.n)
+		sb_puts(o, "\t.error = run_error,\n");
 	sb_puts(o, "};\n\nSONDE_SCRIPT(script);\n"
 		   "MODULE_DESCRIPTION(\"" SONDE_NAME " script\");\n");
 }
@@ -360,6 +377,8 @@ static void emitter_free(Emitter *em)
 	sb_free(&em->protos);
 	sb_free(&em->fn_members);
 	sb_free(&em->probe_members);
+	sb_free(&em->data_init);
+	sb_free(&em->data_free);
 }
 
 /* The parts in file order; see the top of this file. */

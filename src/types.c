@@ -544,9 +544,11 @@ static void walk(T *t)
 
 static void unresolved(Elab *e, Var *v)
 {
+	bool unset = v->kind == V_LOCAL && v->read && !v->written;
 	if (v->type == T_UNKNOWN)
 		diag_at(e->s, DIAG_SEMANTIC_ERROR, v->loc, (int)strlen(v->name),
-			"cannot infer the type of '%s'", v->name);
+			"cannot infer the type of %s'%s'",
+			unset ? "never-assigned local variable " : "", v->name);
 	for (uint32_t i = 0; i < v->nkeys; i++)
 		if (v->keys[i] == T_UNKNOWN)
 			diag_at(e->s, DIAG_SEMANTIC_ERROR, v->loc,

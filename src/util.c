@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void out_of_memory(size_t n)
@@ -67,14 +69,44 @@ char *xasprintf(const char *fmt, ...)
 
 /* ---------------------------------------------------------------- arena */
 
-/* Blocks grow geometrically so a multi-MB script needs few of them. */
+/*
+ * Blocks grow geometrically so a multi-MB script needs few of them.
+ * Every block starts zeroed and is never reused, so arena_alloc hands
+ * out zeroed memory without clearing it again.  Small blocks come from
+ * calloc; large ones straight from mmap with MAP_POPULATE, which maps
+ * their zeroed pages in one system call instead of one page fault per
+ * 4 KiB on first touch (a large script's AST takes thousands of pages).
+ */
 struct ArenaBlock {
 	ArenaBlock *next;
 	size_t used, size;
+	bool mapped;		/* from mmap: unmap sizeof header + size */
 	max_align_t data[];
 };
 
-enum { ARENA_MIN_BLOCK = 64 * 1024, ARENA_MAX_BLOCK = 8 * 1024 * 1024 };
+enum {
+	ARENA_MIN_BLOCK = 64 * 1024,
+	ARENA_MAX_BLOCK = 8 * 1024 * 1024,
+	ARENA_MAP_BLOCK = 1024 * 1024,	/* from this size on, mmap */
+};
+
+static ArenaBlock *alloc_block(size_t size)
+{
+	size_t total = sizeof(ArenaBlock) + size;
+	if (size >= ARENA_MAP_BLOCK) {
+		void *m = mmap(NULL, total, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (m != MAP_FAILED) {
+			ArenaBlock *b = m;
+			b->mapped = true;
+			return b;
+		}
+	}
+	ArenaBlock *b = calloc(1, total);
+	if (!b)
+		out_of_memory(total);
+	return b;
+}
 
 static ArenaBlock *new_block(Arena *a, size_t need)
 {
@@ -83,7 +115,7 @@ static ArenaBlock *new_block(Arena *a, size_t need)
 		size = ARENA_MAX_BLOCK;
 	if (size < need)
 		size = need;
-	ArenaBlock *b = xmalloc(sizeof *b + size);
+	ArenaBlock *b = alloc_block(size);
 	b->next = a->head;
 	b->used = 0;
 	b->size = size;
@@ -100,7 +132,6 @@ void *arena_alloc(Arena *a, size_t n)
 	void *p = (char *)b->data + b->used;
 	b->used += n;
 	a->used_total += n;
-	memset(p, 0, n);
 	return p;
 }
 
@@ -119,9 +150,12 @@ char *arena_strdup(Arena *a, const char *s)
 void arena_free(Arena *a)
 {
 	while (a->head) {
-		ArenaBlock *next = a->head->next;
-		free(a->head);
-		a->head = next;
+		ArenaBlock *b = a->head;
+		a->head = b->next;
+		if (b->mapped)
+			munmap(b, sizeof *b + b->size);
+		else
+			free(b);
 	}
 	a->used_total = 0;
 }
@@ -193,26 +227,35 @@ void sb_free(StrBuf *b)
 
 /* ------------------------------------------------------------- files */
 
+/*
+ * Reads straight into the result, sized from fstat when the descriptor
+ * is a regular file, so a large script is read once and copied never;
+ * pipes and files that grow meanwhile just grow the buffer.
+ */
 static char *read_fd(int fd, size_t *len_out)
 {
-	StrBuf b = {0};
-	char chunk[65536];
+	struct stat st;
+	size_t cap = 65536, len = 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+		cap = (size_t)st.st_size + 2;
+	char *buf = xmalloc(cap);
 	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (len + 1 == cap)
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			sb_free(&b);
+			free(buf);
 			return NULL;
 		}
 		if (n == 0)
 			break;
-		sb_putn(&b, chunk, (size_t)n);
+		len += (size_t)n;
 	}
-	if (!b.data)
-		b.data = xstrdup("");
-	*len_out = b.len;
-	return b.data;
+	buf[len] = 0;
+	*len_out = len;
+	return buf;
 }
 
 char *read_file(const char *path, size_t *len_out)

@@ -51,7 +51,11 @@ done
 GUEST
 }
 
-"$src/src/sonde-vm" -r "$rel" -c 2 -t 600 \
+# The emulator shares the host with whatever else runs: as root, give
+# it priority, which steadies the numbers on a busy host.
+prio=()
+[[ $(id -u) == 0 ]] && prio=(nice -n -10)
+"${prio[@]}" "$src/src/sonde-vm" -r "$rel" -c 2 -t 600 \
     -f "$work/sonde-run:/bin/sonde-run" -f "$work/callloop:/bin/callloop" \
     -f "$work/m/floor/floor_kprobe.ko" -f "$work/m/b_count/b_count.ko" \
     -- "$(guest)" >"$work/out"
@@ -69,6 +73,10 @@ done | awk '
     END {
         f = med["floor"] - med["none"]; s = med["sonde"] - med["none"]
         fb = best["floor"] - best["none"]; sb = best["sonde"] - best["none"]
+        if (f <= 0 || fb <= 0) {
+            print "  the floor added nothing measurable: the host was too busy, run again"
+            exit 1
+        }
         printf "  added (medians): floor %.1f ns, sonde %.1f ns; ratio %.2f (goal <= 1.5: %s)\n",
             f, s, s / f, s / f <= 1.5 ? "met" : "NOT met"
         printf "  added (bests):   floor %.1f ns, sonde %.1f ns; ratio %.2f\n", fb, sb, sb / fb

@@ -27,11 +27,19 @@ static bool derive(struct Elab *e, const Match *m)
 	return true;
 }
 
+/* -L: begin, end and error run outside any traced context: no
+   variables, the point alone. */
+static void list_vars(struct Elab *e, const DerivedProbe *d, StrBuf *out)
+{
+	(void)e, (void)d, (void)out;
+}
+
 const ProbeGroup begin_end_group = {
 	.name = "begin_end",
 	.patterns = patterns,
 	.summary = "once at session start, end or error, in sequence order",
 	.derive = derive,
+	.list_vars = list_vars,
 	.supports_onthefly = false,
 	.safe_context = false,
 	.emit_decls = begin_end_emit_decls,

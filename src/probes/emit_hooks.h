@@ -28,6 +28,10 @@ void timer_emit_init(void *emitter, const DerivedProbe *d);
 void timer_emit_exit(void *emitter, const DerivedProbe *d);
 void timer_emit_refresh(void *emitter, const DerivedProbe *d);
 
+void procfs_emit_decls(void *emitter, const DerivedProbe *d);
+void procfs_emit_init(void *emitter, const DerivedProbe *d);
+void procfs_emit_exit(void *emitter, const DerivedProbe *d);
+
 void kprobe_emit_decls(void *emitter, const DerivedProbe *d);
 void kprobe_emit_init(void *emitter, const DerivedProbe *d);
 void kprobe_emit_exit(void *emitter, const DerivedProbe *d);

@@ -53,16 +53,31 @@ typedef struct ProbeGroup {
 	 */
 	bool (*derive)(struct Elab *e, const Match *m);
 
-	/* -L: prints the variables available at a derived point, or NULL
-	   when the group has none. */
-	void (*list_vars)(struct Elab *e, const DerivedProbe *d, FILE *out);
+	/*
+	 * -L: appends to `out`, which holds the point's text, the variables
+	 * available at a derived point in stap's shape: ` $name:type` each,
+	 * nothing for a point without any.  NULL lists the point alone.
+	 * In a listing, `d` has group, point, data, loc and is_return set,
+	 * and no probe.
+	 */
+	void (*list_vars)(struct Elab *e, const DerivedProbe *d, StrBuf *out);
 
 	/* The probe may be switched on and off while running (conditions). */
 	bool supports_onthefly;
-	/* The handler runs where sleeping is not allowed. */
+	/* The handler's context may queue work itself (the on-the-fly
+	   refresh): hard interrupts and process context may, kprobes may
+	   not (they can fire inside the workqueue code). */
 	bool safe_context;
 	/* $variables exist at these points (needs debug info). */
 	bool has_target_vars;
+	/*
+	 * String variables the handler provides without debug info
+	 * (procfs's "$value"), NULL-terminated, or NULL.  Pass 2 binds each
+	 * use, in a probe all of whose points provide it, to a string local
+	 * of the probe named "__" and the name without '$' (Var.handler_set:
+	 * the handler sets it before the body and may read it after).
+	 */
+	const char *const *context_vars;
 
 	/* Pass 3 fills these; NULL until then. */
 	void (*emit_decls)(void *emitter, const DerivedProbe *d);

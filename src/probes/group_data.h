@@ -31,6 +31,7 @@ typedef struct KprobeData {
 	bool is_return;
 	int64_t maxactive;	/* 0: the default */
 	int64_t address;	/* statement(ADDR).absolute */
+	bool optional;		/* `?`: failing to register only warns */
 } KprobeData;
 
 /* procfs.c */

@@ -11,7 +11,8 @@
  * the kernel refuses to kprobe (its blacklist, init text) are an error
  * when named and skipped silently by a glob.  Module
  * functions cannot be checked without the module's symbols and are taken
- * as written.  Derived data: KprobeData.
+ * as written.  An optional point (`?`) that the kernel still refuses at
+ * load time is skipped there with a warning.  Derived data: KprobeData.
  */
 #include "group.h"
 #include "emit_hooks.h"
@@ -114,6 +115,7 @@ static bool statement(struct Elab *e, const Match *m)
 	}
 	KprobeData *d = elab_alloc(e, sizeof *d);
 	d->address = m->args[1]->num;
+	d->optional = (m->pp->flags & PP_OPTIONAL) != 0;
 	elab_derive_point(e, m, match_text(e, m), d);
 	return true;
 }
@@ -127,6 +129,7 @@ static bool derive(struct Elab *e, const Match *m)
 	c.proto.module = mod >= 0 ? m->args[mod]->str : NULL;
 	c.proto.is_return = match_find(m, "return") >= 0;
 	c.proto.maxactive = match_num(m, "maxactive", 0);
+	c.proto.optional = (m->pp->flags & PP_OPTIONAL) != 0;
 	int ma = match_find(m, "maxactive");
 	if (ma >= 0 && c.proto.maxactive <= 0) {
 		diag_at(elab_session(e), DIAG_SEMANTIC_ERROR, m->args[ma]->loc, 1,
@@ -141,13 +144,24 @@ static bool derive(struct Elab *e, const Match *m)
 	return kernel_function(&c, f);
 }
 
+/*
+ * -L: a kprobe sits on a symbol, not on a DWARF function, so it offers
+ * no $variables (registers and raw memory are read through functions):
+ * the point is listed alone, as stap lists it.
+ */
+static void list_vars(struct Elab *e, const DerivedProbe *d, StrBuf *out)
+{
+	(void)e, (void)d, (void)out;
+}
+
 const ProbeGroup kprobe_group = {
 	.name = "kprobe",
 	.patterns = patterns,
 	.summary = "kernel functions by symbol name, their returns, addresses",
 	.derive = derive,
+	.list_vars = list_vars,
 	.supports_onthefly = true,
-	.safe_context = true,
+	.safe_context = false,
 	.emit_decls = kprobe_emit_decls,
 	.emit_init = kprobe_emit_init,
 	.emit_exit = kprobe_emit_exit,

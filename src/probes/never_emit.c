@@ -12,7 +12,8 @@ void never_emit_decls(void *emitter, const DerivedProbe *d)
 		  emit_where(em, d->loc));
 	emit_line(em, "static void __maybe_unused dp_%u(void)\n{", d->index);
 	em->indent++;
-	emit_handler_body(em, d, "sonde_probe_enter", "", false);
+	HandlerSpec h = { .enter = "sonde_probe_enter", .ret = "" };
+	emit_handler_body(em, d, &h);
 	em->indent--;
 	emit_line(em, "}\n");
 }

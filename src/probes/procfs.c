@@ -6,10 +6,14 @@
  *
  * NAME is a relative path under the module's procfs directory (default
  * "command"): not empty, no leading '/', no "." or ".." component.
- * maxsize N (bytes of the read buffer) must be positive.  Derived data:
+ * maxsize N (bytes of the read buffer) must be positive.  $value is the
+ * file's content: a read probe assigns it, a write probe reads what was
+ * written (a string local of the probe, group.h context_vars).  Handlers
+ * run in the reading or writing process's context.  Derived data:
  * ProcfsData.
  */
 #include "group.h"
+#include "emit_hooks.h"
 #include "group_data.h"
 
 #include <string.h>
@@ -61,11 +65,25 @@ static bool derive(struct Elab *e, const Match *m)
 	return true;
 }
 
+/* -L: the file's content. */
+static void list_vars(struct Elab *e, const DerivedProbe *d, StrBuf *out)
+{
+	(void)e, (void)d;
+	sb_puts(out, " $value:string");
+}
+
+static const char *const context_vars[] = { "$value", NULL };
+
 const ProbeGroup procfs_group = {
 	.name = "procfs",
 	.patterns = patterns,
 	.summary = "reads and writes of a file under /proc",
 	.derive = derive,
+	.list_vars = list_vars,
 	.supports_onthefly = false,
-	.safe_context = false,
+	.safe_context = true,
+	.context_vars = context_vars,
+	.emit_decls = procfs_emit_decls,
+	.emit_init = procfs_emit_init,
+	.emit_exit = procfs_emit_exit,
 };

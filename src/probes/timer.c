@@ -99,11 +99,18 @@ static bool derive(struct Elab *e, const Match *m)
 	return true;
 }
 
+/* -L: a timer has no context to read variables from: the point alone. */
+static void list_vars(struct Elab *e, const DerivedProbe *d, StrBuf *out)
+{
+	(void)e, (void)d, (void)out;
+}
+
 const ProbeGroup timer_group = {
 	.name = "timer",
 	.patterns = patterns,
 	.summary = "periodic, from a kernel timer or the profiling tick",
 	.derive = derive,
+	.list_vars = list_vars,
 	.supports_onthefly = true,
 	.safe_context = true,
 	.emit_decls = timer_emit_decls,

@@ -41,7 +41,9 @@ void timer_emit_decls(void *emitter, const DerivedProbe *d)
 	emit_line(em, "static void dp_%u(struct sonde_timer *t, struct pt_regs *regs)\n{",
 		  d->index);
 	em->indent++;
-	emit_handler_body(em, d, "sonde_probe_enter", "", true);
+	HandlerSpec h = { .enter = "sonde_probe_enter", .ret = "",
+			  .regs = "regs" };
+	emit_handler_body(em, d, &h);
 	em->indent--;
 	emit_line(em, "}\n");
 	char *init = xasprintf("{ .period_ns = %s, .randomize_ns = %s, .percpu = %s, "
