@@ -272,11 +272,11 @@ static bool stage_runtime(const Target *t, const char *dir, const char *rt_obj)
 
 /* The Kbuild file.  The module's flags go to its two objects only, not
    to the feature tests (kfeatures.c) that share the run when the
-   header is not cached: those objects then wait for it.  Debug info
+   header is not cached: those it compiles then wait for it.  Debug info
    is dropped: nothing reads it, it is most of a module's size, and
    producing it is a good part of the compile. */
 static void kbuild_file(Session *s, const Target *t, const char *dir,
-			const char *name, bool features, StrBuf *k)
+			const char *name, bool features, bool rt_prebuilt, StrBuf *k)
 {
 	sb_printf(k, "obj-m := %s.o\n%s-y := %s_main.o %s.o\n", name, name, name,
 		  RT_NAME);
@@ -287,8 +287,8 @@ static void kbuild_file(Session *s, const Target *t, const char *dir,
 		     "CFLAGS_%s.o := $(sonde-cflags)\n", name, RT_NAME);
 	if (features)
 		return;
-	sb_printf(k, "$(obj)/%s_main.o $(obj)/%s.o: $(obj)/gen_features.h\n",
-		  name, RT_NAME);
+	sb_printf(k, "$(obj)/%s_main.o%s: $(obj)/gen_features.h\n", name,
+		  rt_prebuilt ? "" : " $(obj)/" RT_NAME ".o");
 	kfeatures_stage(t, dir, k);
 }
 
@@ -300,7 +300,7 @@ static bool stage(Session *s, const Target *t, const char *dir,
 {
 	StrBuf kb = {0};
 	bool ok = stage_runtime(t, dir, rt_obj);
-	kbuild_file(s, t, dir, name, features != NULL, &kb);
+	kbuild_file(s, t, dir, name, features != NULL, rt_obj != NULL, &kb);
 	char *main_c = xasprintf("%s/%s_main.c", dir, name);
 	char *kbuild = xasprintf("%s/Kbuild", dir);
 	char *feat = xasprintf("%s/gen_features.h", dir);

@@ -4,8 +4,12 @@
 #   pass4-SERIES      sonde -p4 builds a module (feature tests, kbuild,
 #                     -Werror) and prints the path of a .ko
 #   cache-SERIES      the same -p4 again returns the cached .ko at once
-#   nocache-SERIES    --disable-cache -k -m NAME: kbuild runs again,
-#                     the directory is kept, the module has that name
+#   nocache-SERIES    --disable-cache -k -m NAME: kbuild runs again
+#                     (linking the runtime object the first build
+#                     cached), the directory is kept, the module has
+#                     that name
+#   defines-SERIES    -D MAXSTRINGLEN=64 builds (the runtime is built
+#                     again for that option)
 #   compile-SERIES/N  every translation case (testsuite/emit/ok and the
 #                     build-only cases here in ok/) compiles without a
 #                     warning, all in one kbuild run
@@ -29,14 +33,14 @@ releases() {
 
 # pass4, cache and nocache checks for release $1 (series $2).
 check_pass4() {
-	local rel=$1 ser=$2 ko ko2 t0 t1
-	if ! ko=$("$sonde" -p4 -r "$rel" "$here/hello.stp" 2>"$tmp/err") || [[ ! -f $ko ]]; then
-		fail "pass4-$ser" "$(head -20 "$tmp/err")"
+	local rel=$1 ser=$2 ko ko2 t0 t1 err=$tmp/$2.err out=$tmp/$2.out
+	if ! ko=$("$sonde" -p4 -r "$rel" "$here/hello.stp" 2>"$err") || [[ ! -f $ko ]]; then
+		fail "pass4-$ser" "$(head -20 "$err")"
 		return
 	fi
 	echo "PASS build/pass4-$ser"
 	t0=$(date +%s%N)
-	ko2=$("$sonde" -p4 -r "$rel" "$here/hello.stp" 2>"$tmp/err")
+	ko2=$("$sonde" -p4 -r "$rel" "$here/hello.stp" 2>"$err")
 	t1=$(date +%s%N)
 	if [[ $ko2 != "$ko" ]] || (((t1 - t0) / 1000000 > 500)); then
 		fail "cache-$ser" "second build: $ko2 in $(((t1 - t0) / 1000000)) ms (first $ko)"
@@ -44,14 +48,21 @@ check_pass4() {
 		echo "PASS build/cache-$ser"
 	fi
 	(cd "$tmp" && "$sonde" -p4 -r "$rel" --disable-cache -k -m named_$RANDOM \
-		"$here/hello.stp") >"$tmp/out" 2>"$tmp/err"
+		"$here/hello.stp") >"$out" 2>"$err"
 	local kept
-	kept=$(sed -n 's/^Keeping temporary directory "\(.*\)"$/\1/p' "$tmp/err")
-	if [[ -z $kept || ! -f $kept/Kbuild ]] || ! grep -q '/named_[0-9]*\.ko$' "$tmp/out"; then
-		fail "nocache-$ser" "$(cat "$tmp/out" "$tmp/err" | head -10)"
+	kept=$(sed -n 's/^Keeping temporary directory "\(.*\)"$/\1/p' "$err")
+	if [[ -z $kept || ! -f $kept/Kbuild ]] || ! grep -q '/named_[0-9]*\.ko$' "$out"; then
+		fail "nocache-$ser" "$(cat "$out" "$err" | head -10)"
 	else
 		echo "PASS build/nocache-$ser"
 		rm -rf "$kept"
+	fi
+	if (cd "$tmp" && "$sonde" -p4 -r "$rel" --disable-cache -m defines_$RANDOM \
+		-D MAXSTRINGLEN=64 "$here/hello.stp") >"$out" 2>"$err" &&
+		[[ -f $(cat "$out") ]]; then
+		echo "PASS build/defines-$ser"
+	else
+		fail "defines-$ser" "$(cat "$out" "$err" | head -10)"
 	fi
 }
 
@@ -59,7 +70,7 @@ check_pass4() {
 # run of object targets: the runtime objects and the linking are
 # covered by the full builds above and by the e2e group.
 check_compile() {
-	local rel=$1 ser=$2 dir=$tmp/$ser f name opts feat objs=()
+	local rel=$1 ser=$2 dir=$tmp/$ser f name opts feat objs=() err=$tmp/$2.err
 	feat=$(ls "$XDG_CACHE_HOME"/sonde/kfeatures/"$rel"-*.h 2>/dev/null | head -1)
 	[[ -n $feat ]] || { fail "compile-$ser" "no feature header cached"; return; }
 	mkdir -p "$dir"
@@ -71,8 +82,8 @@ check_compile() {
 		[ -f "${f%.stp}.opts" ] && read -r -a opts <"${f%.stp}.opts"
 		# the case's own -r wins: its C does not depend on the release
 		if ! (cd "$(dirname "$f")" && "$sonde" -p3 -w -r "$rel" "${opts[@]}" \
-			"$(basename "$f")") >"$dir/$name.c" 2>"$tmp/err"; then
-			fail "compile-$ser/$name" "-p3 failed: $(head -5 "$tmp/err")"
+			"$(basename "$f")") >"$dir/$name.c" 2>"$err"; then
+			fail "compile-$ser/$name" "-p3 failed: $(head -5 "$err")"
 			continue
 		fi
 		objs+=("$name.o")
@@ -95,9 +106,14 @@ if ((${#rels[@]} == 0)); then
 	echo "SKIP build/all: no cloud kernel with headers installed"
 	exit 0
 fi
+# The releases are checked side by side (kbuild's own set-up is mostly
+# serial), each into its own log, printed in order.
+sers=()
 for rel in "${rels[@]}"; do
 	ser=$(echo "$rel" | cut -d. -f1,2)
-	check_pass4 "$rel" "$ser"
-	check_compile "$rel" "$ser"
+	sers+=("$ser")
+	{ check_pass4 "$rel" "$ser"; check_compile "$rel" "$ser"; } >"$tmp/$ser.log" 2>&1 &
 done
+wait
+for ser in "${sers[@]}"; do cat "$tmp/$ser.log"; done
 exit 0
