@@ -30,5 +30,7 @@ void build_cleanup(Session *s);
 
 /* run.c: pass 5; *status is the loader's exit status. */
 bool run_module(Session *s, const char *ko, int *status);
+/* Before pass 1: false after reporting options pass 5 cannot honour. */
+bool run_check_options(Session *s);
 
 #endif

@@ -175,7 +175,8 @@ int main(int argc, char **argv)
 	if (wants_listing(&s))
 		status = listing_run(&s) ? 0 : 1;
 	else
-		status = run_passes(&s);
+		status = s.last_pass == PASS_RUN && !run_check_options(&s)
+			 ? 1 : run_passes(&s);
 	session_free(&s);
 	return status;
 }

@@ -265,6 +265,20 @@ static bool run_vm(Session *s, const char *ko, int *status)
 	return *status < 124 || *status > 126;
 }
 
+/*
+ * Output modes the loader does not have yet: refusing them beats
+ * running with output the user did not ask for.
+ */
+bool run_check_options(Session *s)
+{
+	const char *opt = s->bulk_mode ? "-b" : s->flight_recorder ? "-F" :
+			  s->output_file_size ? "-S" : NULL;
+	if (opt)
+		diag_error(s, "option %s is not supported by sonde-run yet; "
+			   "run without it or stop earlier with -p4", opt);
+	return opt == NULL;
+}
+
 bool run_module(Session *s, const char *ko, int *status)
 {
 	*status = 1;

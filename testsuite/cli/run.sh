@@ -93,3 +93,15 @@ if grep -q '"hello"' <<<"$out" && grep -q '42' <<<"$out"; then
 else
 	echo "FAIL cli/script-args"; sed 's/^/  /' <<<"$out"
 fi
+
+# Output modes the loader lacks are refused before any pass runs.
+for opt in -b -F "-S 5"; do
+	# shellcheck disable=SC2086
+	"$sonde" $opt -e 'probe begin { exit() }' >"$tmp/out" 2>"$tmp/err"; st=$?
+	o=${opt%% *}
+	if [ $st -eq 1 ] && grep -qx "sonde: error: option $o is not supported by sonde-run yet; run without it or stop earlier with -p4" "$tmp/err"; then
+		echo "PASS cli/refuse$o"
+	else
+		echo "FAIL cli/refuse$o"; echo "  status $st"; sed 's/^/  | /' "$tmp/err"
+	fi
+done
