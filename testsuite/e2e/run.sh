@@ -49,7 +49,8 @@ build_cases() {
 		[ -f "$here/cases/$name.cmd" ] && cmd="-c '$(cat "$here/cases/$name.cmd")'"
 		run=""
 		[ -f "$here/cases/$name.run" ] && run=$(cat "$here/cases/$name.run")
-		echo "sonde-run $run $cmd e2e_$name.ko >/tmp/c/$name.out 2>/tmp/c/$name.err; echo \$? >/tmp/c/$name.rc" \
+		# A stuck case fails alone (status 143) instead of the whole boot.
+		echo "timeout 120 sonde-run $run $cmd e2e_$name.ko >/tmp/c/$name.out 2>/tmp/c/$name.err; echo \$? >/tmp/c/$name.rc" \
 			>>"$dir/guest.sh"
 	done
 	echo 'for f in /tmp/c/*; do echo "@@@ ${f#/tmp/c/}"; cat "$f"; done' >>"$dir/guest.sh"
@@ -86,7 +87,7 @@ run_series() { # RELEASE SERIES
 	fi
 	local files=()
 	for f in "$dir"/*.ko; do files+=(-f "$f"); done
-	"$vm" -r "$rel" -t 300 --klog "$dir/klog" -f "$SONDE_BUILDDIR/src/sonde-run:/bin/sonde-run" \
+	"$vm" -r "$rel" -t 900 --klog "$dir/klog" -f "$SONDE_BUILDDIR/src/sonde-run:/bin/sonde-run" \
 		-f "$tmp/callloop:/bin/callloop" "${files[@]}" -- "$(cat "$dir/guest.sh")" \
 		>"$dir/stream" 2>"$dir/vm.err"
 	local st=$?
