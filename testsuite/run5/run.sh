@@ -26,39 +26,11 @@ order_per_cpu=200
 cleanup() { [[ ${SONDE_RUN5_KEEP:-0} == 1 ]] || rm -rf "$work"; }
 trap cleanup EXIT
 
-# ---------------------------------------------------------------- reporting
-
-pass() { echo "PASS run5/$1"; }
-skip() { echo "SKIP run5/$1: $2"; }
-fail() {
-    local name=$1
-    shift
-    echo "FAIL run5/$name"
-    printf '%s\n' "$@" | head -n 15 | sed 's/^/  /'
-}
-
-# check NAME: PASS when $work/errors is empty, else FAIL with its lines.
-check() {
-    if [[ -s $work/errors ]]; then
-        fail "$1" "$(cat "$work/errors")"
-    else
-        pass "$1"
-    fi
-    : >"$work/errors"
-}
-err() { echo "$*" >>"$work/errors"; }
+group=run5
+# shellcheck source=../lib/report.sh
+. "$src/testsuite/lib/report.sh"
 
 # ---------------------------------------------------------------- building
-
-# The loader: the build tree's, else compiled here.
-loader() {
-    if [[ -x $build/src/sonde-run ]]; then
-        echo "$build/src/sonde-run"
-    elif gcc -Wall -Wextra -O2 -o "$work/sonde-run" "$src/src/sonde-run.c" \
-        >"$work/sonde-run.log" 2>&1; then
-        echo "$work/sonde-run"
-    fi
-}
 
 # Lay out module $2 for release $1 in its own subdirectory: kbuild
 # compiles the runtime objects once per module, named after it.

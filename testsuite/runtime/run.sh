@@ -24,34 +24,11 @@ data_modes="divzero overtime badaddr full nest"
 cleanup() { [[ ${SONDE_RUNTIME_KEEP:-0} == 1 ]] || rm -rf "$work"; }
 trap cleanup EXIT
 
-pass() { echo "PASS runtime/$1"; }
-skip() { echo "SKIP runtime/$1: $2"; }
-fail() {
-    local name=$1
-    shift
-    echo "FAIL runtime/$name"
-    printf '%s\n' "$@" | head -n 20 | sed 's/^/  /'
-}
-check() {
-    if [[ -s $work/errors ]]; then
-        fail "$1" "$(cat "$work/errors")"
-    else
-        pass "$1"
-    fi
-    : >"$work/errors"
-}
-err() { echo "$*" >>"$work/errors"; }
+group=runtime
+# shellcheck source=../lib/report.sh
+. "$src/testsuite/lib/report.sh"
 
 # ---------------------------------------------------------------- building
-
-loader() {
-    if [[ -x $build/src/sonde-run ]]; then
-        echo "$build/src/sonde-run"
-    elif gcc -Wall -Wextra -O2 -I"$src" -o "$work/sonde-run" \
-        "$src/src/sonde-run.c" >"$work/sonde-run.log" 2>&1; then
-        echo "$work/sonde-run"
-    fi
-}
 
 # Extra compiler flags of a module: the limits it is built with.
 # r_data runs its probes with interrupts off, the others with them on.
