@@ -159,7 +159,7 @@ check_otf() {
     grep -q '^flips=8 kp_bad=0 tm_bad=0$' "$c/otf.out" ||
         err "$(grep '^flips' "$c/otf.out" || echo 'no summary line')"
     # Phases 1..7 alternate off/on (phase 0 includes start-up).  "on"
-    # phases see many hits; "off" phases only those before the refresh
+    # phases (800 ms each) see many hits; "off" phases only those before the refresh
     # took effect, which for a kprobe can take long under emulation
     # (even with the optimizer off, 20-100 ms were seen): off phases
     # together get less than half the hits of on phases.

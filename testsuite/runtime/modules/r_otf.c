@@ -5,7 +5,7 @@
  *   global on = 1, flips
  *   probe kprobe.function("__x64_sys_getppid") if (on) { kp++ }
  *   probe timer.ms(5) if (on) { tm++ }
- *   probe timer.ms(300) { on = !on; if (++flips == 8) exit() }
+ *   probe timer.ms(800) { on = !on; if (++flips == 8) exit() }
  *
  * The flipping timer records, per phase, how many times each
  * conditional probe's handler ran.  Handlers also count runs that
@@ -82,7 +82,7 @@ static void probe_flip(struct sonde_timer *t, struct pt_regs *regs)
 {
 	struct sonde_ctx *c;
 
-	if (!sonde_probe_enter(&c, "timer.ms(300)"))
+	if (!sonde_probe_enter(&c, "timer.ms(800)"))
 		return;
 	if (!sonde_lock_globals(c, write_on, 1))
 		goto out;
@@ -126,7 +126,7 @@ static struct sonde_kprobe kps[1] = {
 };
 
 static struct sonde_timer tms[2] = {
-	{ .period_ns = 300 * NSEC_PER_MSEC, .fire = probe_flip,
+	{ .period_ns = 800 * NSEC_PER_MSEC, .fire = probe_flip,
 	  .enabled = true },
 	{ .period_ns = 5 * NSEC_PER_MSEC, .fire = probe_tm, .enabled = true },
 };
