@@ -31,6 +31,10 @@
  * the precedence rules allow: each one is a step of the parser per
  * operand.
  *
+ * Most expressions never reach these rules token by token: yylex
+ * parses them itself and passes each as one PEXPR token, and leaves
+ * anything unusual or wrong to the grammar (see "Expression fast path").
+ *
  * Recovery: `error` at statement and at declaration level; bison's rule
  * of three shifted tokens before the next report keeps one mistake from
  * producing a cascade.  Lists are built from cells in a scratch area
@@ -47,6 +51,9 @@
 %locations
 %parse-param {Parser *p}
 %lex-param {Parser *p}
+/* The parser's state stack, bottom and top: yylex looks at it to tell
+   whether a whole expression may come next (see "Expression fast path"). */
+%lex-param {const void *yyss} {const void *yyssp}
 
 %code requires {
 #include "ast.h"
@@ -81,10 +88,17 @@ struct Parser {
 	Preproc *pp;
 	uint16_t file;
 
-	/* Token source: one-token pushback, the token being looked at. */
-	Token pend[2];
-	int npend;
+	/* Token source: tokens put back (a stack, the next one on top),
+	   the token being looked at. */
+	Token *pend;
+	int npend, pend_cap;
 	Token cur;
+
+	/* Expression fast path: off from the first syntax error on; the
+	   raw tokens it has read, to put back when it gives up. */
+	bool fast_off;
+	Token *fast_toks;
+	size_t fast_n, fast_cap;
 
 	/* Probe point context, see the file comment. */
 	bool in_points;
@@ -112,7 +126,8 @@ struct Parser {
 #include <stdlib.h>
 #include <string.h>
 
-static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p);
+static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
+		 const void *top);
 static void yyerror(Loc *loc, Parser *p, const char *msg);
 static void list_reset(Parser *p);
 static List list_one(Parser *p, void *item);
@@ -205,10 +220,11 @@ static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond);
 %token <tok> INC "'++'" DEC "'--'" ARROW "'->'"
 %token <tok> ASSIGNOP "an assignment operator"
 %token <tok> ALIAS_ADD "'+='"
+%token <e> PEXPR "an expression"
 
 /* See the file comment: LOW marks rules that end a construct early. */
 %precedence LOW
-%precedence ';' ELSE IDENT NUMBER STRING DOLLAR EMBEDDED AT_CAST AT_VAR
+%precedence ';' ELSE IDENT NUMBER STRING DOLLAR EMBEDDED AT_CAST AT_VAR PEXPR
 %precedence AT_OP '(' '[' '!' '~' INC DEC
 %left OROR
 %left ANDAND
@@ -453,13 +469,15 @@ opt_limit:
 /* -------------------------------------------------------- expressions */
 
 /* expr names the forms of ternary itself, one unit reduction fewer for
-   every expression that is not assigned to. */
+   every expression that is not assigned to.  PEXPR is a whole
+   expression parsed by yylex's fast path. */
 expr:
 	  bexpr %prec LOW
 	| cond
 	| ternary '=' expr	{ $$ = binary(p, E_ASSIGN, OP_ASSIGN, @2, $1, $3); }
 	| ternary ASSIGNOP expr	{ $$ = binary(p, E_ASSIGN, assign_op(&$2),
 					      @2, $1, $3); }
+	| PEXPR
 	;
 
 ternary:
@@ -1119,6 +1137,10 @@ static void next_raw(Parser *p, Token *t)
 
 static void push_back(Parser *p, Token t)
 {
+	if (p->npend == p->pend_cap) {
+		p->pend_cap = p->pend_cap ? 2 * p->pend_cap : 8;
+		p->pend = xrealloc(p->pend, (size_t)p->pend_cap * sizeof *p->pend);
+	}
 	p->pend[p->npend++] = t;
 }
 
@@ -1359,6 +1381,22 @@ static int ident_token(Parser *p, Token *t)
 	return kw;
 }
 
+/* Keeps the '(' depth outside probe points; true for a parenthesis. */
+static bool count_paren(Parser *p, int tok)
+{
+	if (tok == '(') {
+		if (p->nparen++ == 0)
+			p->paren_errors = p->s->nerrors;
+		return true;
+	}
+	if (tok == ')') {
+		if (p->nparen > 0)
+			p->nparen--;
+		return true;
+	}
+	return false;
+}
+
 static int classify(Parser *p, Token *t)
 {
 	int tok;
@@ -1390,19 +1428,42 @@ static int classify(Parser *p, Token *t)
 			return close_open(p, t, false);
 		return tok;	/* counted when read again */
 	}
-	if (tok == '(') {
-		if (p->nparen++ == 0)
-			p->paren_errors = p->s->nerrors;
-	} else if (tok == ')' && p->nparen > 0)
-		p->nparen--;
-	else if (tok == '{')
+	if (count_paren(p, tok))
+		return tok;
+	if (tok == '{')
 		open_brace(p, t->loc);
 	else if (tok == '}' && p->braces > 0)
 		p->braces--;
 	return tok;
 }
 
-static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
+/* The grammar token of `t`, just read, with the context updates that
+   reading it implies. */
+static int take_token(Parser *p, Token *t)
+{
+	int tok;
+	p->ntokens++;
+	if (p->in_points && p->parens == 0 && is_op(t, '*')) {
+		*t = glue_name(p, *t);
+		tok = T_PPNAME;
+	} else {
+		tok = classify(p, t);
+	}
+	if (tok == T_SONDE_YYerror)
+		p->fast_off = true;
+	p->after_arrow = tok == T_ARROW;
+	p->cur = *t;
+	return tok;
+}
+
+static inline int raw_token(const Token *t);
+static bool starts_expr(int tok);
+static int lr_action(int s, int sym);
+static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
+		       const yy_state_t *top, const Token *first);
+
+static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
+		 const void *top)
 {
 	Token *t = &lval->tok;	/* filled in place, see lex_next */
 	int tok;
@@ -1412,24 +1473,537 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
 		return tok;
 	}
 	next_raw(p, t);
-	p->ntokens++;
-	if (p->in_points && p->parens == 0 && is_op(t, '*')) {
-		*t = glue_name(p, *t);
-		tok = T_PPNAME;
-	} else {
-		tok = classify(p, t);
+	if (!p->fast_off && !p->in_points && starts_expr(raw_token(t)) &&
+	    lr_action(*(const yy_state_t *)top, YYTRANSLATE(T_PEXPR))) {
+		*lloc = t->loc;
+		Expr *e = fast_expr(p, bottom, top, t);
+		if (e) {
+			lval->e = e;
+			return T_PEXPR;
+		}
+		next_raw(p, t);
 	}
-	p->after_arrow = tok == T_ARROW;
-	p->cur = *t;
+	tok = take_token(p, t);
 	*lloc = t->loc;
 	return tok;
+}
+
+/* ============================================== expression fast path */
+
+/*
+ * Most tokens of a script are in expressions without mistakes, and the
+ * LR parser spends several steps on each (a shift, and for an operand
+ * up to three reductions).  When the parser is in a state that takes a
+ * whole expression, and no syntax error has been seen, yylex parses the
+ * expression itself by precedence climbing, with the builders the
+ * grammar's actions use, and hands it over as one PEXPR token.
+ *
+ * It covers the common forms only: names, calls, array elements,
+ * numbers, strings, plain target variables with their ->fields and
+ * [indexes], every operator but =~ and !~, ternaries and assignments.
+ * On anything else (an @-operator, embedded C, a '$' suffix, a regular
+ * expression match, an invalid token, a syntax error, deep nesting),
+ * or when the token after the expression would not be accepted there,
+ * it gives up: the tokens it read go back unchanged, the context they
+ * changed is restored, and the grammar reads them one by one, so every
+ * message and every recovery stays the grammar's own.  The fast path
+ * reads, classifies and builds in the order the grammar would, so the
+ * diagnostics of the layers below come out in the same order too.
+ */
+
+enum {
+	FAST_DEPTH_MAX = 64,	/* nesting the fast path leaves to bison */
+	SIM_PUSH_MAX = 16,	/* states a simulation may push */
+};
+
+/* ---------------------------------------------- simulating the parser */
+
+/* The action of parser state `s` on symbol `sym`: a state to shift to
+   (> 0), a rule to reduce by (< 0), or 0 for a syntax error. */
+static int lr_action(int s, int sym)
+{
+	int n = yypact[s];
+	if (!yypact_value_is_default(n)) {
+		n += sym;
+		if (n >= 0 && n <= YYLAST && yycheck[n] == sym)
+			return yytable_value_is_error(yytable[n]) ? 0 : yytable[n];
+	}
+	return -yydefact[s];
+}
+
+/* The parser's state stack as a simulation sees it: the real stack from
+   `bottom` to `top`, then the states the simulation pushed. */
+typedef struct SimStack {
+	const yy_state_t *bottom, *top;
+	int pushed[SIM_PUSH_MAX];
+	int n;
+} SimStack;
+
+static int sim_top(const SimStack *v)
+{
+	return v->n ? v->pushed[v->n - 1] : *v->top;
+}
+
+static bool sim_push(SimStack *v, int s)
+{
+	if (v->n == SIM_PUSH_MAX)
+		return false;
+	v->pushed[v->n++] = s;
+	return true;
+}
+
+static bool sim_pop(SimStack *v, int k)
+{
+	int own = k < v->n ? k : v->n;
+	v->n -= own;
+	k -= own;
+	if (v->top - v->bottom < k)
+		return false;
+	v->top -= k;
+	return true;
+}
+
+/* Whether the parser would shift symbol `sym` on stack `v`, after the
+   reductions it calls for; `v` is left as just before the shift. */
+static bool sim_reduce(SimStack *v, int sym)
+{
+	for (int steps = 0; steps < 4 * SIM_PUSH_MAX; steps++) {
+		int a = lr_action(sim_top(v), sym);
+		if (a >= 0)
+			return a > 0;
+		if (!sim_pop(v, yyr2[-a]))
+			return false;
+		int lhs = yyr1[-a] - YYNTOKENS, s = sim_top(v);
+		int g = yypgoto[lhs] + s;
+		if (!sim_push(v, g >= 0 && g <= YYLAST && yycheck[g] == s
+				 ? yytable[g] : yydefgoto[lhs]))
+			return false;
+	}
+	return false;
+}
+
+static bool sim_shift(SimStack *v, int sym)
+{
+	return sim_reduce(v, sym) && sim_push(v, lr_action(sim_top(v), sym));
+}
+
+static bool sim_same(const SimStack *a, const SimStack *b)
+{
+	return a->top == b->top && a->n == b->n &&
+	       !memcmp(a->pushed, b->pushed, (size_t)a->n * sizeof *a->pushed);
+}
+
+/* ----------------------------------------------------------- reading */
+
+typedef struct Fast {
+	Parser *p;
+	const Token *la; /* the next raw token, read but not taken (the
+			    last of p->fast_toks) */
+	int la_tok;	/* its grammar token where the fast path knows it */
+	int depth;
+} Fast;
+
+/* A target variable without a '$' suffix, which dollar() would split. */
+static bool plain_target(const Token *t)
+{
+	size_t start = strspn(t->text, "$");
+	return start < t->len && !memchr(t->text + start, '$', t->len - start);
+}
+
+/* The grammar token of a raw token that the fast path handles, without
+   the side effects of classify(); 0 for the others. */
+static inline int raw_token(const Token *t)
+{
+	int tok;
+	switch (t->kind) {
+	case TOK_IDENT:
+		return t->code == 0 ? T_IDENT : t->code == TC_KW_IN ? T_IN : 0;
+	case TOK_NUMBER:
+		return T_NUMBER;
+	case TOK_STRING:
+		return T_STRING;
+	case TOK_DOLLAR:
+		return plain_target(t) ? T_DOLLAR : 0;
+	case TOK_OP:
+		tok = op_tokens[t->code];
+		return tok == T_MATCH || tok == T_NOMATCH ? 0 : tok;
+	default:
+		return 0;
+	}
+}
+
+/* Makes `t`, or else the next raw token, the lookahead. */
+static void fast_read(Fast *f, const Token *t)
+{
+	Parser *p = f->p;
+	if (p->fast_n == p->fast_cap) {
+		p->fast_cap = p->fast_cap ? 2 * p->fast_cap : 64;
+		p->fast_toks = xrealloc(p->fast_toks,
+					p->fast_cap * sizeof *p->fast_toks);
+	}
+	Token *la = &p->fast_toks[p->fast_n++];
+	if (t)
+		*la = *t;
+	else
+		next_raw(p, la);
+	f->la = la;
+	f->la_tok = raw_token(la);
+}
+
+/*
+ * Takes the lookahead into *t and reads the next.  Of what yylex does
+ * for a token, only the '(' depth matters for the tokens taken here
+ * (classify() changes nothing else for them); the token count and the
+ * last token are settled at the end.
+ */
+static void fast_take(Fast *f, Token *t)
+{
+	*t = *f->la;
+	count_paren(f->p, f->la_tok);
+	fast_read(f, NULL);
+}
+
+static bool fast_expect(Fast *f, int tok, Token *t)
+{
+	if (f->la_tok != tok)
+		return false;
+	fast_take(f, t);
+	return true;
+}
+
+/*
+ * The grammar token the parser will see for the lookahead that ends an
+ * expression, or -1 when it cannot be told without side effects, or
+ * when it might continue the expression in a way the fast path leaves
+ * to the grammar (=~, a '$' suffix).
+ */
+static int end_token(const Parser *p, const Token *t)
+{
+	int tok;
+	switch (t->kind) {
+	case TOK_EOF:
+		return T_END;
+	case TOK_IDENT:
+		tok = t->code ? keyword_tokens[t->code] : T_IDENT;
+		return tok == T_PROBE || tok == T_GLOBAL || tok == T_FUNCTION ||
+		       tok == T_PRIVATE ? -1 : tok;
+	case TOK_NUMBER:
+		return T_NUMBER;
+	case TOK_STRING:
+		return T_STRING;
+	case TOK_EMBEDDED:
+		return T_EMBEDDED;
+	case TOK_DOLLAR:
+		return plain_target(t) ? T_DOLLAR : -1;
+	case TOK_OP:
+		tok = op_token(t);
+		if (tok == T_MATCH || tok == T_NOMATCH)
+			return -1;
+		return (tok == '{' || tok == '}') && p->nparen ? -1 : tok;
+	default:
+		return -1;
+	}
+}
+
+/* ----------------------------------------------------------- parsing */
+
+static Expr *fast_assign(Fast *f);
+
+/* name '[' slice_args ']', at the '[' */
+static Expr *fast_index(Fast *f, Token name)
+{
+	Parser *p = f->p;
+	Token t;
+	List args = {0};
+	fast_take(f, &t);
+	do {
+		Expr *e;
+		if (f->la_tok == '*') {
+			fast_take(f, &t);
+			e = ast_expr(p->s, E_WILD, t.loc);
+		} else if (!(e = fast_assign(f))) {
+			return NULL;
+		}
+		args = list_add(p, args, e);
+	} while (fast_expect(f, ',', &t));
+	return fast_expect(f, ']', &t) ? sym(p, E_INDEX, name, args) : NULL;
+}
+
+/* name '(' opt_args ')', at the '(' */
+static Expr *fast_call(Fast *f, Token name)
+{
+	Parser *p = f->p;
+	Token t;
+	List args = {0};
+	fast_take(f, &t);
+	if (f->la_tok != ')') {
+		do {
+			Expr *e = fast_assign(f);
+			if (!e)
+				return NULL;
+			args = list_add(p, args, e);
+		} while (fast_expect(f, ',', &t));
+	}
+	return fast_expect(f, ')', &t) ? sym(p, E_CALL, name, args) : NULL;
+}
+
+static Expr *fast_atom(Fast *f)
+{
+	Parser *p = f->p;
+	Token t;
+	int tok = f->la_tok;
+	if (tok != T_NUMBER && tok != T_STRING && tok != T_DOLLAR &&
+	    tok != T_IDENT && tok != '(')
+		return NULL;
+	fast_take(f, &t);
+	switch (tok) {
+	case T_NUMBER:
+		return num(p, t.loc, t.num);
+	case T_STRING:
+		return str(p, t);
+	case T_DOLLAR:
+		return target(p, t);
+	case '(': {
+		Expr *e = fast_assign(f);
+		return e && fast_expect(f, ')', &t) ? e : NULL;
+	}
+	}
+	if (f->la_tok == '(')
+		return fast_call(f, t);
+	if (f->la_tok == '[')
+		return fast_index(f, t);
+	return ident(p, t);
+}
+
+/* One ->field or [index] after `e`. */
+static Expr *fast_component(Fast *f, Expr *e)
+{
+	Token t, u;
+	fast_take(f, &t);
+	if (t.code == TC_ARROW) {
+		if (f->la->kind != TOK_IDENT)
+			return NULL;
+		fast_take(f, &u);
+		return add_field(f->p, e, u);
+	}
+	Expr *index = fast_assign(f);
+	if (!index || !fast_expect(f, ']', &u))
+		return NULL;
+	return add_index(f->p, e, t.loc, index);
+}
+
+static Expr *fast_postfix(Fast *f)
+{
+	Expr *e = fast_atom(f);
+	Token t;
+	while (e) {
+		switch (f->la_tok) {
+		case T_INC:
+		case T_DEC:
+			fast_take(f, &t);
+			e = unary(f->p, E_POST, t.code == TC_INC ? OP_INC : OP_DEC,
+				  t.loc, e);
+			break;
+		case T_ARROW:
+		case '[':
+			e = fast_component(f, e);
+			break;
+		default:
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static Op prefix_op(int tok)
+{
+	switch (tok) {
+	case '-': return OP_NEG;
+	case '+': return OP_PLUS;
+	case '!': return OP_NOT;
+	case '~': return OP_BITNOT;
+	case '&': return OP_ADDR;
+	case T_INC: return OP_INC;
+	case T_DEC: return OP_DEC;
+	default: return OP_NONE;
+	}
+}
+
+static Expr *fast_unary(Fast *f)
+{
+	Op op = prefix_op(f->la_tok);
+	if (op == OP_NONE)
+		return fast_postfix(f);
+	if (++f->depth > FAST_DEPTH_MAX)
+		return NULL;
+	Token t;
+	fast_take(f, &t);
+	Expr *a = fast_unary(f);
+	f->depth--;
+	return a ? unary(f->p, E_UNARY, op, t.loc, a) : NULL;
+}
+
+/* Binding strength of a binary operator as %left declares it, 0 for
+   other tokens; `in` binds between && and |. */
+static int infix_prec(int tok, Op *op)
+{
+	switch (tok) {
+	case T_OROR: *op = OP_OROR; return 1;
+	case T_ANDAND: *op = OP_ANDAND; return 2;
+	case T_IN: *op = OP_NONE; return 3;
+	case '|': *op = OP_BITOR; return 4;
+	case '^': *op = OP_BITXOR; return 5;
+	case '&': *op = OP_BITAND; return 6;
+	case T_EQ: *op = OP_EQ; return 7;
+	case T_NE: *op = OP_NE; return 7;
+	case '<': *op = OP_LT; return 7;
+	case T_LE: *op = OP_LE; return 7;
+	case '>': *op = OP_GT; return 7;
+	case T_GE: *op = OP_GE; return 7;
+	case T_SHL: *op = OP_SHL; return 8;
+	case T_SHR: *op = OP_SHR; return 8;
+	case '.': *op = OP_CONCAT; return 9;
+	case '+': *op = OP_ADD; return 10;
+	case '-': *op = OP_SUB; return 10;
+	case '*': *op = OP_MUL; return 11;
+	case '/': *op = OP_DIV; return 11;
+	case '%': *op = OP_MOD; return 11;
+	default: return 0;
+	}
+}
+
+/* `in` takes a name or a name[slice] on its right, nothing more. */
+static Expr *fast_in(Fast *f, Expr *key, Loc loc)
+{
+	Token name;
+	if (!fast_expect(f, T_IDENT, &name))
+		return NULL;
+	Expr *array = f->la_tok == '[' ? fast_index(f, name)
+				       : ident(f->p, name);
+	return array ? in_expr(f->p, loc, list_one(f->p, key), array) : NULL;
+}
+
+/* Operators binding at least as strongly as `min`, left-associative. */
+static Expr *fast_binary(Fast *f, int min)
+{
+	Expr *left = fast_unary(f);
+	Op op = OP_NONE;
+	for (int prec; left && (prec = infix_prec(f->la_tok, &op)) >= min;) {
+		Token t;
+		fast_take(f, &t);
+		if (op == OP_NONE) {
+			left = fast_in(f, left, t.loc);
+			continue;
+		}
+		Expr *right = fast_binary(f, prec + 1);
+		left = right ? binary(f->p, E_BINARY, op, t.loc, left, right)
+			     : NULL;
+	}
+	return left;
+}
+
+/* ternary: binary [ '?' expr ':' ternary ] */
+static Expr *fast_ternary(Fast *f)
+{
+	Expr *c = fast_binary(f, 1);
+	if (!c || f->la_tok != '?')
+		return c;
+	if (++f->depth > FAST_DEPTH_MAX)
+		return NULL;
+	Token q, colon;
+	fast_take(f, &q);
+	Expr *a = fast_assign(f);
+	if (!a || !fast_expect(f, ':', &colon))
+		return NULL;
+	Expr *b = fast_ternary(f);
+	f->depth--;
+	return b ? ternary(f->p, q.loc, c, a, b) : NULL;
+}
+
+/* expr: ternary [ ('=' | ASSIGNOP) expr ] */
+static Expr *fast_assign(Fast *f)
+{
+	if (++f->depth > FAST_DEPTH_MAX)
+		return NULL;
+	Expr *lhs = fast_ternary(f);
+	if (lhs && (f->la_tok == '=' || f->la_tok == T_ASSIGNOP)) {
+		Token t;
+		fast_take(f, &t);
+		Expr *rhs = fast_assign(f);
+		lhs = rhs ? binary(f->p, E_ASSIGN, assign_op(&t), t.loc, lhs, rhs)
+			  : NULL;
+	}
+	f->depth--;
+	return lhs;
+}
+
+/* ------------------------------------------------------------- entry */
+
+static bool starts_expr(int tok)
+{
+	return tok == T_IDENT || tok == T_NUMBER || tok == T_STRING ||
+	       tok == T_DOLLAR || tok == '(' || prefix_op(tok) != OP_NONE;
+}
+
+/*
+ * Whether the parser, with the state stack bottom..top, would start an
+ * expression with the token `first`: it reduces for `first` exactly as
+ * for a whole expression, so `first` is not taken as the continuation
+ * of what came before (the '-' of `x = a` then `-b`, the '(' of a call).
+ * `v` is left as before the shift of the expression.
+ */
+static bool starts_here(SimStack *v, int first)
+{
+	SimStack u = *v;
+	return sim_reduce(v, YYTRANSLATE(T_PEXPR)) &&
+	       sim_reduce(&u, YYTRANSLATE(first)) && sim_same(v, &u);
+}
+
+/* Whether the parser, at `v` from starts_here(), takes the expression
+   and then the token `end`. */
+static bool takes(SimStack *v, int end)
+{
+	return end >= 0 && sim_shift(v, YYTRANSLATE(T_PEXPR)) &&
+	       sim_shift(v, YYTRANSLATE(end));
+}
+
+/*
+ * Parses the expression that starts with `first`, just read, in a
+ * parser state that takes one.  NULL when the fast path leaves the
+ * tokens to the grammar, with everything it read put back.
+ */
+static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
+		       const yy_state_t *top, const Token *first)
+{
+	SimStack v = { .bottom = bottom, .top = top };
+	if (!starts_here(&v, raw_token(first))) {
+		push_back(p, *first);
+		return NULL;
+	}
+	int nparen = p->nparen, paren_errors = p->paren_errors;
+	Fast f = { .p = p };
+	p->fast_n = 0;
+	fast_read(&f, first);
+	Expr *e = fast_assign(&f);
+	if (e && takes(&v, end_token(p, f.la))) {
+		p->ntokens += p->fast_n - 1;
+		p->after_arrow = false;
+		p->cur = p->fast_toks[p->fast_n - 2];
+		push_back(p, *f.la);
+		return e;
+	}
+	while (p->fast_n)
+		push_back(p, p->fast_toks[--p->fast_n]);
+	p->nparen = nparen;
+	p->paren_errors = paren_errors;
+	return NULL;
 }
 
 /* ==================================================== error messages */
 
 /* Token codes of the categories messages name instead of listing. */
 static const int expr_start[] = {
-	T_IDENT, T_NUMBER, T_STRING, T_DOLLAR, T_EMBEDDED, T_AT_CAST,
+	T_PEXPR, T_IDENT, T_NUMBER, T_STRING, T_DOLLAR, T_EMBEDDED, T_AT_CAST,
 	T_AT_VAR, T_AT_OP, '(', '[', '-', '+', '!', '~', '&', T_INC, T_DEC, 0
 };
 static const int stmt_start[] = {
@@ -1515,6 +2089,7 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
 {
+	p->fast_off = true;
 	close_after_error(p);
 	if (memcmp(&p->cur.loc, &p->last_error, sizeof(Loc)) == 0)
 		return 0;
@@ -1538,6 +2113,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
 
 static void yyerror(Loc *loc, Parser *p, const char *msg)
 {
+	p->fast_off = true;
 	error_at(p, *loc, 1, "%s", msg);
 }
 
@@ -1562,6 +2138,8 @@ struct AstFile *parse_file(Session *s, uint16_t file)
 	f->decls = (Decl **)ast_list(s, (void *const *)p.decls, f->n);
 	free(p.decls);
 	free(p.brace_locs);
+	free(p.pend);
+	free(p.fast_toks);
 	for (ScratchBlock *b = p.scratch_first, *next; b; b = next) {
 		next = b->next;
 		free(b);

@@ -108,7 +108,9 @@ static ArenaBlock *alloc_block(size_t size)
 	return b;
 }
 
-static ArenaBlock *new_block(Arena *a, size_t need)
+/* Out of line, so that the common path of arena_alloc, a bump in the
+   current block, needs no stack frame. */
+__attribute__((noinline)) static ArenaBlock *new_block(Arena *a, size_t need)
 {
 	size_t size = a->head ? a->head->size * 2 : ARENA_MIN_BLOCK;
 	if (size > ARENA_MAX_BLOCK)
@@ -127,7 +129,7 @@ void *arena_alloc(Arena *a, size_t n)
 {
 	n = (n + 7) & ~(size_t)7;
 	ArenaBlock *b = a->head;
-	if (!b || b->size - b->used < n)
+	if (__builtin_expect(!b || b->size - b->used < n, 0))
 		b = new_block(a, n);
 	void *p = (char *)b->data + b->used;
 	b->used += n;
