@@ -43,6 +43,65 @@ static inline const char *gen_concat(char *dst, const char *a, const char *b)
 		(const char *)(dst);                                 \
 	})
 
+/* printf's %b, %m and %M to the output (see sonde_fmt_bin/_mem). */
+static inline void gen_print_bin(struct sonde_ctx *c, int64_t v, int bytes)
+{
+	char b[8];
+
+	sonde_write(c, b, sonde_fmt_bin(b, v, bytes));
+}
+
+/* After a bad address the rest of the printf reads nothing more. */
+static inline void gen_print_mem(struct sonde_ctx *c, int64_t addr,
+				 int width, int prec, unsigned int flags)
+{
+	char b[2 * SONDE_MEM_MAX];
+	ssize_t n;
+
+	if (unlikely(c->aborted))
+		return;
+	n = sonde_fmt_mem(c, b, sizeof(b), addr, width, prec, flags);
+	if (n > 0)
+		sonde_write(c, b, n);
+}
+
+/*
+ * A printf whose %m or %M meets a bad address prints nothing: the
+ * output staged since the mark taken before it is dropped.
+ */
+static inline int64_t gen_output_mark(struct sonde_ctx *c)
+{
+	return c->stage.len;
+}
+
+static inline void gen_output_undo(struct sonde_ctx *c, int64_t mark)
+{
+	if (unlikely(c->aborted) && c->stage.len > mark)
+		c->stage.len = mark;
+}
+
+/* The same appended to a sprintf result being built in dst. */
+static inline void gen_sprint_bin(char *dst, int64_t v, int bytes)
+{
+	char b[8];
+
+	sonde_append_bytes(dst, b, sonde_fmt_bin(b, v, bytes));
+}
+
+static inline void gen_sprint_mem(struct sonde_ctx *c, char *dst,
+				  int64_t addr, int width, int prec,
+				  unsigned int flags)
+{
+	char b[MAXSTRINGLEN];
+	ssize_t n;
+
+	if (unlikely(c->aborted))
+		return;
+	n = sonde_fmt_mem(c, b, sizeof(b), addr, width, prec, flags);
+	if (n > 0)
+		sonde_append_bytes(dst, b, n);
+}
+
 /* The script's error("msg"): a catchable error with that message. */
 static inline void gen_error(struct sonde_ctx *c, const char *msg)
 {

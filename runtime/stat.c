@@ -23,9 +23,26 @@
 
 #define LOG_ZERO 64
 
+/* All buckets of the chained histograms of h. */
+static unsigned int all_buckets(const struct sonde_hist *h)
+{
+	unsigned int n = 0;
+
+	for (; h; h = h->next)
+		n += h->buckets;
+	return n;
+}
+
 size_t sonde_stat_size(const struct sonde_hist *h)
 {
-	return sizeof(struct sonde_stat_data) + h->buckets * sizeof(u64);
+	return sizeof(struct sonde_stat_data) + all_buckets(h) * sizeof(u64);
+}
+
+/* The count of bucket i of histogram h in d. */
+static u64 count_of(const struct sonde_hist *h,
+		    const struct sonde_stat_data *d, int i)
+{
+	return d->bucket[h->offset + i];
 }
 
 void sonde_stat_data_reset(struct sonde_stat_data *d, size_t size)
@@ -50,18 +67,50 @@ static unsigned int bucket_of(const struct sonde_hist *h, int64_t v)
 	return i >= h->buckets - 2 ? h->buckets - 1 : i + 1;
 }
 
+/* SystemTap's truncating division, 0 for a zero divisor. */
+static int64_t div_or_zero(int64_t x, int64_t y)
+{
+	if (y == 0)
+		return 0;
+	if (y == -1)
+		return (int64_t)(0 - (u64)x);
+	return div64_s64(x, y);
+}
+
+static int64_t scaled(int64_t v, unsigned int shift)
+{
+	return (int64_t)((u64)v << shift);
+}
+
+/* One Welford step for a sample after the first (see stat.h). */
+static void welford_add(struct sonde_stat_data *d, int64_t v,
+			unsigned int shift)
+{
+	int32_t delta = (int32_t)(scaled(v, shift) - d->avg_s);
+
+	d->avg_s += div_or_zero(delta, d->count);
+	d->m2 += (int64_t)((u64)(int64_t)delta *
+			   (u64)(scaled(v, shift) - d->avg_s));
+	d->var_s = div_or_zero(d->m2, d->count - 1);
+}
+
 void sonde_stat_data_add(const struct sonde_hist *h,
 			 struct sonde_stat_data *d, int64_t v)
 {
-	if (d->count == 0 || v < d->min)
+	if (d->count == 0) {
+		d->min = d->max = v;
+		d->avg_s = scaled(v, h->shift);
+	}
+	if (v < d->min)
 		d->min = v;
-	if (d->count == 0 || v > d->max)
+	if (v > d->max)
 		d->max = v;
 	d->count++;
 	d->sum += v;
-	d->sumsq += v * v;
-	if (h->kind != SONDE_HIST_NONE)
-		d->bucket[bucket_of(h, v)]++;
+	if (h->variance && d->count > 1)
+		welford_add(d, v, h->shift);
+	for (; h && h->kind != SONDE_HIST_NONE; h = h->next)
+		d->bucket[h->offset + bucket_of(h, v)]++;
 }
 
 void sonde_stat_data_merge(const struct sonde_hist *h,
@@ -78,19 +127,25 @@ void sonde_stat_data_merge(const struct sonde_hist *h,
 		dst->max = src->max;
 	dst->count += src->count;
 	dst->sum += src->sum;
-	dst->sumsq += src->sumsq;
-	for (i = 0; i < h->buckets; i++)
+	dst->shift = h->shift;
+	dst->n_avg += (int64_t)((u64)src->count * (u64)src->avg_s);
+	dst->n_avg2 += (int64_t)((u64)src->count * (u64)src->avg_s *
+				 (u64)src->avg_s);
+	dst->n1_var += (int64_t)((u64)(src->count - 1) * (u64)src->var_s);
+	for (i = 0; i < all_buckets(h); i++)
 		dst->bucket[i] += src->bucket[i];
 }
 
+/* The total variance of merged CPUs (see stat.h), wrapping. */
 static int64_t variance(const struct sonde_stat_data *d)
 {
-	int64_t avg;
+	u64 avg = div_or_zero(scaled(d->sum, d->shift), d->count);
+	u64 s1 = (u64)d->n_avg2 - 2 * avg * (u64)d->n_avg +
+		 avg * avg * (u64)d->count;
+	int64_t var_s = div_or_zero((int64_t)(s1 + (u64)d->n1_var),
+				    d->count - 1);
 
-	if (d->count < 2)
-		return 0;
-	avg = div64_s64(d->sum, d->count);
-	return div64_s64(d->sumsq - d->sum * avg, d->count - 1);
+	return var_s >> (2 * d->shift);
 }
 
 int64_t sonde_stat_op(struct sonde_ctx *c, const struct sonde_stat_data *d,
@@ -117,7 +172,7 @@ int64_t sonde_hist_bucket(const struct sonde_hist *h,
 {
 	if (i < 0 || i >= h->buckets)
 		return 0;
-	return d->bucket[i];
+	return count_of(h, d, i);
 }
 
 /* ------------------------------------------------------------ printing */
@@ -160,16 +215,15 @@ static void bounds(const struct sonde_hist *h, int *lo, int *hi)
 					: (int)h->buckets - 2;
 }
 
-static bool shown(const struct sonde_stat_data *d, const struct layout *l,
-		  int i)
+static bool shown(const u64 *count, const struct layout *l, int i)
 {
 	int k;
 
-	if (d->bucket[i] || HIST_ELISION < 0)
+	if (count[i] || HIST_ELISION < 0)
 		return true;
 	for (k = max(i - HIST_ELISION, l->start);
 	     k <= min(i + HIST_ELISION, l->end); k++)
-		if (d->bucket[k])
+		if (count[k])
 			return true;
 	return false;
 }
@@ -181,8 +235,8 @@ static int digits(u64 v)
 	return snprintf(buf, sizeof(buf), "%llu", v);
 }
 
-static void measure(const struct sonde_hist *h,
-		    const struct sonde_stat_data *d, struct layout *l)
+static void measure(const struct sonde_hist *h, const u64 *count,
+		    struct layout *l)
 {
 	char buf[24];
 	int i, lo, hi;
@@ -190,12 +244,12 @@ static void measure(const struct sonde_hist *h,
 	l->first = l->last = -1;
 	l->maxcount = 0;
 	for (i = 0; i < h->buckets; i++) {
-		if (!d->bucket[i])
+		if (!count[i])
 			continue;
 		if (l->first < 0)
 			l->first = i;
 		l->last = i;
-		l->maxcount = max(l->maxcount, d->bucket[i]);
+		l->maxcount = max(l->maxcount, count[i]);
 	}
 	bounds(h, &lo, &hi);
 	l->start = min(l->first, max(l->first - abs(HIST_ELISION), lo));
@@ -203,11 +257,11 @@ static void measure(const struct sonde_hist *h,
 	l->vwidth = 5;                    /* strlen("value") */
 	l->cwidth = 1;
 	for (i = l->start; l->first >= 0 && i <= l->end; i++) {
-		if (!shown(d, l, i))
+		if (!shown(count, l, i))
 			continue;
 		label(h, i, buf, sizeof(buf));
 		l->vwidth = max_t(int, l->vwidth, strlen(buf));
-		l->cwidth = max(l->cwidth, digits(d->bucket[i]));
+		l->cwidth = max(l->cwidth, digits(count[i]));
 	}
 }
 
@@ -233,17 +287,18 @@ void sonde_hist_print(struct sonde_ctx *c, const struct sonde_hist *h,
 	struct layout l;
 	bool elided = false;
 	char dashes[HIST_WIDTH + 1];
+	const u64 *count = d->bucket + h->offset;
 	int i;
 
 	if (h->kind == SONDE_HIST_NONE)
 		return;
-	measure(h, d, &l);
+	measure(h, count, &l);
 	memset(dashes, '-', HIST_WIDTH);
 	dashes[HIST_WIDTH] = '\0';
 	sonde_printf(c, "%*s |%s count\n", l.vwidth, "value", dashes);
 	for (i = l.start; l.first >= 0 && i <= l.end; i++) {
-		if (shown(d, &l, i)) {
-			print_row(c, h, &l, i, d->bucket[i]);
+		if (shown(count, &l, i)) {
+			print_row(c, h, &l, i, count[i]);
 			elided = false;
 		} else if (!elided) {
 			sonde_printf(c, "%*s\n", l.vwidth, "~");

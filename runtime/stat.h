@@ -5,7 +5,8 @@
  * the values added, and optionally a histogram: linear (buckets of
  * width step from lo to hi, plus one below and one above) or base-2
  * logarithmic (0, then 1, 2, 4, ... up to 2^62 and -1, -2, -4, ... down
- * to -2^63).  The histogram kind is a property of the declaration.
+ * to -2^63).  The histograms (one, or more chained) are a property of
+ * the declaration.
  *
  * Adding never locks: a scalar statistic has one struct sonde_stat_data
  * per CPU and a probe adds into its own CPU's (it holds the global's
@@ -15,8 +16,17 @@
  *
  * Extractors on an empty statistic: @count and @sum are 0; @min, @max,
  * @avg and @variance raise the error "empty aggregate" and yield 0.
- * @variance is the sample variance, (sumsq - sum * avg) / (count - 1),
- * in 64-bit integers (0 when count < 2).
+ *
+ * @variance follows SystemTap's integer arithmetic exactly, rounding
+ * included: each CPU runs Welford's online algorithm on the values
+ * scaled by 2^shift (@variance(x, shift), 0 by default; the running
+ * difference is kept in 32 bits as SystemTap does), and the CPUs are
+ * combined with the total variance formula, (S1 + S2) / (count - 1)
+ * with S1 = sum of n_i * (avg_i - avg)^2 and S2 = sum of (n_i - 1) *
+ * var_i, then scaled back by 2^(2 * shift).  S1 is accumulated
+ * expanded, n_i * avg_i^2 - 2 * avg * n_i * avg_i + n_i * avg^2: the
+ * same value modulo 2^64, so wrapping agrees bit for bit.  The Welford
+ * steps run only for statistics the program takes @variance of.
  */
 #ifndef SONDE_STAT_H
 #define SONDE_STAT_H
@@ -27,11 +37,21 @@
 
 enum sonde_hist_kind { SONDE_HIST_NONE, SONDE_HIST_LINEAR, SONDE_HIST_LOG };
 
-/* A histogram's shape; fill with SONDE_HIST_LIN(lo, hi, step) etc. */
+/*
+ * A statistic's shape: its histogram, filled with SONDE_HIST_LIN(lo,
+ * hi, step) etc., and whether @variance is taken (with its bit shift).
+ */
 struct sonde_hist {
 	enum sonde_hist_kind kind;
 	int64_t lo, hi, step;     /* linear only */
 	unsigned int buckets;     /* all buckets, under/overflow included */
+	bool variance;            /* keep the Welford state */
+	unsigned int shift;       /* @variance(x, shift), 0 to 62 */
+	/* A statistic printed as two histograms (@hist_log and
+	   @hist_linear, or two linear ones) chains the second shape here;
+	   its buckets follow the first's in the data, from offset. */
+	unsigned int offset;
+	const struct sonde_hist *next;
 };
 
 #define SONDE_LOG_BUCKETS 128
@@ -42,7 +62,12 @@ struct sonde_hist {
 
 /* One statistic's values; bucket has hist->buckets entries. */
 struct sonde_stat_data {
-	int64_t count, sum, min, max, sumsq;
+	int64_t count, sum, min, max;
+	/* one CPU's Welford state, values scaled by 2^shift */
+	int64_t avg_s, m2, var_s;
+	/* merged CPUs: sums of n_i * avg_i, n_i * avg_i^2, (n_i - 1) * var_i */
+	int64_t n_avg, n_avg2, n1_var;
+	unsigned int shift;
 	u64 bucket[];
 };
 
@@ -51,7 +76,7 @@ enum sonde_stat_op {
 	SONDE_STAT_AVG, SONDE_STAT_VARIANCE,
 };
 
-/* Bytes of a struct sonde_stat_data with the histogram h. */
+/* Bytes of a struct sonde_stat_data with the histograms of h. */
 size_t sonde_stat_size(const struct sonde_hist *h);
 
 /* Operations on one data block (for maps of statistics). */
@@ -81,7 +106,8 @@ int64_t sonde_stat_op(struct sonde_ctx *ctx, const struct sonde_stat_data *d,
 void sonde_hist_print(struct sonde_ctx *ctx, const struct sonde_hist *h,
 		      const struct sonde_stat_data *d);
 
-/* Bucket i of @hist_linear/@hist_log (0: below lo, last: above hi). */
+/* Bucket i of @hist_linear/@hist_log (0: below lo, last: above hi; 0
+   outside the histogram), h one of the statistic's chained shapes. */
 int64_t sonde_hist_bucket(const struct sonde_hist *h,
 			  const struct sonde_stat_data *d, int64_t i);
 

@@ -39,6 +39,80 @@ void sonde_sprintf(char *dst, const char *fmt, ...)
 	va_end(args);
 }
 
+void sonde_sprintf_append(char *dst, const char *fmt, ...)
+{
+	size_t len = strnlen(dst, MAXSTRINGLEN - 1);
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(dst + len, MAXSTRINGLEN - len, fmt, args);
+	va_end(args);
+}
+
+void sonde_append_bytes(char *dst, const char *s, size_t n)
+{
+	size_t len = strnlen(dst, MAXSTRINGLEN - 1);
+
+	n = min(n, MAXSTRINGLEN - 1 - len);
+	memcpy(dst + len, s, n);
+	dst[len + n] = '\0';
+}
+
+size_t sonde_fmt_bin(char *dst, int64_t v, int bytes)
+{
+	u8 v1 = (u8)v;
+	u16 v2 = (u16)v;
+	u32 v4 = (u32)v;
+
+	/* Each width is a value of its own size, so the bytes come out
+	   in the machine's order whatever its endianness. */
+	switch (bytes) {
+	case 1: memcpy(dst, &v1, 1); return 1;
+	case 2: memcpy(dst, &v2, 2); return 2;
+	case 4: memcpy(dst, &v4, 4); return 4;
+	default: memcpy(dst, &v, 8); return 8;
+	}
+}
+
+/* The bytes of a %M field: two hex digits per byte, in memory order. */
+static size_t hex_bytes(char *dst, const u8 *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		dst[2 * i] = hex_asc_hi(src[i]);
+		dst[2 * i + 1] = hex_asc_lo(src[i]);
+	}
+	return 2 * n;
+}
+
+ssize_t sonde_fmt_mem(struct sonde_ctx *c, char *dst, size_t size,
+		      int64_t addr, int width, int prec, unsigned int flags)
+{
+	u8 raw[SONDE_MEM_MAX];
+	char text[2 * SONDE_MEM_MAX];
+	size_t n = prec < 0 ? 1 : min_t(size_t, prec, SONDE_MEM_MAX);
+	size_t len, pad, at;
+	bool ok = flags & SONDE_FMT_USER
+		? sonde_uread(c, raw, (unsigned long)addr, n)
+		: sonde_kread(c, raw, (unsigned long)addr, n);
+
+	if (!ok)
+		return -1;
+	if (flags & SONDE_FMT_HEX) {
+		len = hex_bytes(text, raw, n);
+	} else {
+		memcpy(text, raw, n);
+		len = n;
+	}
+	pad = width > 0 && (size_t)width > len ? width - len : 0;
+	pad = min(pad, size - min(len, size));
+	at = flags & SONDE_FMT_LEFT ? 0 : pad;
+	memset(dst, ' ', pad + min(len, size));
+	memcpy(dst + at, text, min(len, size - at));
+	return min(len + pad, size);
+}
+
 static bool bad_address(struct sonde_ctx *c, unsigned long addr)
 {
 	sonde_error(c, "bad address 0x%lx", addr);

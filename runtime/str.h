@@ -39,6 +39,35 @@ void sonde_concat(char *dst, const char *a, const char *b);
 /* dst = sprintf(fmt, ...), truncated. */
 void sonde_sprintf(char *dst, const char *fmt, ...) __printf(2, 3);
 
+/* dst .= sprintf(fmt, ...), truncated. */
+void sonde_sprintf_append(char *dst, const char *fmt, ...) __printf(2, 3);
+
+/* dst .= the n bytes at s, truncated (a NUL byte among them ends the
+   string there, as it would in the script). */
+void sonde_append_bytes(char *dst, const char *s, size_t n);
+
+/*
+ * printf's %b: the low `bytes` bytes (1, 2, 4 or 8; anything else is 8)
+ * of v in the machine's byte order into dst; returns the count.
+ */
+size_t sonde_fmt_bin(char *dst, int64_t v, int bytes);
+
+/*
+ * printf's %m and %M: `prec` bytes (1 when prec < 0, at most
+ * SONDE_MEM_MAX) read from addr, as they are (%m) or as two lower-case
+ * hex digits each (SONDE_FMT_HEX, %M), padded with spaces to `width`
+ * (on the right with SONDE_FMT_LEFT, the `-` flag).  SONDE_FMT_USER (the
+ * `#` flag) reads user memory instead of kernel memory.  The field goes
+ * to dst (size bytes, no NUL added, truncated to size); returns its
+ * length, or -1 with the error "bad address 0x..." raised on ctx.
+ */
+#define SONDE_MEM_MAX MAXSTRINGLEN
+#define SONDE_FMT_HEX 1u
+#define SONDE_FMT_LEFT 2u
+#define SONDE_FMT_USER 4u
+ssize_t sonde_fmt_mem(struct sonde_ctx *ctx, char *dst, size_t size,
+		      int64_t addr, int width, int prec, unsigned int flags);
+
 /* Script string comparison (<, ==, ...): <0, 0, >0 like strcmp. */
 static inline int sonde_strcmp(const char *a, const char *b)
 {

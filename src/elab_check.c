@@ -36,6 +36,9 @@ static void each_expr(Expr *e, Visit fn, void *arg)
 	case E_AT:
 		for (uint32_t i = 0; i < e->n; i++)
 			each_expr(e->at.args[i], fn, arg);
+		for (uint32_t i = 0; i < e->at.ncomps; i++)
+			if (e->at.comps[i].is_index)
+				each_expr(e->at.comps[i].index, fn, arg);
 		break;
 	case E_TERNARY: each_expr(e->kid.c, fn, arg); /* fall through */
 	case E_BINARY:

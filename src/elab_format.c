@@ -9,8 +9,11 @@
  *
  * Format conversions: %[flags][width][.precision]conv with flags from
  * "-+ #0", width and precision digits or `*` (a long argument), and conv
- * one of d i o u x X c p b (long) or s m M (string); `%%` is a percent
- * sign.  Length modifiers (l, ll, h) are accepted and ignored.
+ * one of d i o u x X c p b m M (long) or s (string); `%%` is a percent
+ * sign.  Length modifiers (l, ll, h) are accepted and ignored.  %b writes
+ * a value's bytes: its width, if any, is the byte count 1, 2, 4 or 8 and
+ * it takes nothing else.  %m and %M dump the memory at an address (a
+ * long): the precision is the byte count, `#` means user memory.
  */
 #include "elab_int.h"
 
@@ -33,9 +36,9 @@ bool elab_builtin(const char *name, bool *returns_value)
 
 static Type conversion(char c)
 {
-	if (strchr("dioux XcpbB", c) && c != ' ')
+	if (c && strchr("diouxXcpbmM", c))
 		return T_LONG;
-	if (c == 's' || c == 'm' || c == 'M')
+	if (c == 's')
 		return T_STRING;
 	return T_UNKNOWN;
 }
@@ -56,10 +59,18 @@ static bool number_or_star(const char *f, uint32_t len, uint32_t *i,
 	return true;
 }
 
+/* %b's width is a byte count: only 1, 2, 4 or 8, alone. */
+static bool binary_spec_ok(const char *f, uint32_t from, uint32_t to)
+{
+	uint32_t n = to - from;
+	return n == 0 || (n == 1 && strchr("1248", f[from]));
+}
+
 /* One conversion after its '%'; returns false with *why on error. */
 static bool spec(const char *f, uint32_t len, uint32_t *i, Type *out,
 		 int *n, int max, const char **why)
 {
+	uint32_t start = *i;
 	while (*i < len && strchr("-+ #0", f[*i]))
 		(*i)++;
 	if (!number_or_star(f, len, i, out, n, max))
@@ -73,6 +84,9 @@ static bool spec(const char *f, uint32_t len, uint32_t *i, Type *out,
 		(*i)++;
 	if (*i >= len)
 		return (*why = "incomplete conversion at the end", false);
+	if (f[*i] == 'b' && !binary_spec_ok(f, start, *i))
+		return (*why = "%b takes only a width of 1, 2, 4 or 8 (bytes)",
+			false);
 	Type t = conversion(f[*i]);
 	if (t == T_UNKNOWN)
 		return (*why = "unknown conversion", false);

@@ -81,6 +81,7 @@ typedef struct Emitter {
 	PtrVec needs;		/* const char*: extra kernel headers */
 	PtrVec arrays;		/* GroupArray*: group arrays, in first-use order */
 	PtrVec trailers;	/* Trailer*: once-per-key section tails */
+	PtrVec stat_uses;	/* emit_data.c: what each statistic needs */
 	int *slots;		/* by DerivedProbe.index: its array index */
 	Body *body;		/* the function being written, or NULL */
 	StrBuf structs;		/* locals structs of functions and probes */
@@ -194,6 +195,16 @@ void emit_cond(Emitter *em, const Expr *e);
 bool expr_can_fail(const Expr *e);
 /* Does `e` write anything (assignments, ++, calls)? */
 bool expr_has_effects(const Expr *e);
+/*
+ * Script operands evaluate left to right; C leaves the order of function
+ * arguments and initializers unspecified.  When one of v[0..n) has side
+ * effects, each one that is not a literal is evaluated into a new
+ * temporary first, in order: "t1 = a, gen_strset(t2, b), " is appended
+ * to *pre and texts[i] (malloc'd) names the temporary.  Otherwise
+ * texts[i] is the operand's own C text and *pre is left alone.
+ */
+bool emit_in_order(Emitter *em, Expr *const *v, uint32_t n, char **texts,
+		   StrBuf *pre);
 /* Is `e` a call of the print family named `name`? */
 bool expr_is_builtin(const Expr *e, const char *name);
 
@@ -206,6 +217,17 @@ bool expr_is_builtin(const Expr *e, const char *name);
  */
 bool emit_format_call(Emitter *em, const Expr *fmt, Expr *const *args,
 		      uint32_t nargs);
+/* Does the literal format use %b, %m or %M, which emit_format_call
+   cannot write (emit_format_pieces can)?  %m or %M (which can fail)? */
+bool emit_format_has_special(const Expr *fmt);
+bool emit_format_reads_memory(const Expr *fmt);
+/*
+ * A whole printf (dst NULL) or sprintf into the string temporary dst,
+ * as one comma expression of pieces run in order (the sprintf one
+ * yields dst).
+ */
+void emit_format_pieces(Emitter *em, const Expr *fmt, Expr *const *args,
+			uint32_t nargs, const char *dst);
 /* print/println/printd family: the same, from the argument types. */
 void emit_print_args(Emitter *em, const char *delim, Expr *const *args,
 		     uint32_t nargs, bool newline);
@@ -215,6 +237,8 @@ void emit_print_args(Emitter *em, const char *delim, Expr *const *args,
 /* The storage of an array or statistics global (with its set-up and
    tear-down lines in Emitter.data_init and data_free). */
 void emit_data_global(Emitter *em, const Var *v);
+/* Frees what emit_data.c kept about the program's statistics. */
+void emit_data_free(Emitter *em);
 /* a[k] read, `k in a`, @count(x) and friends. */
 void emit_index(Emitter *em, const Expr *e);
 void emit_in(Emitter *em, const Expr *e);

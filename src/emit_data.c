@@ -6,10 +6,10 @@
  * An array global `a` becomes `static struct sonde_map g_a` (runtime/
  * map.h) and a scalar statistic `s` a `struct sonde_stat g_s` (stat.h),
  * set up in the script's alloc hook and freed in its release hook
- * (Emitter.data_init, data_free).  A statistic's histogram is a property
- * of its declaration in the runtime, so the emitter finds the one
- * @hist_linear or @hist_log the program applies to each statistics
- * global; two different ones on the same global are reported.
+ * (Emitter.data_init, data_free).  A statistic's shape (its histograms,
+ * whether @variance is taken and its bit shift) is a property of its
+ * declaration in the runtime, so the emitter first collects everything
+ * the program applies to each statistics global (StatUse).
  *
  * Keys are passed as a compound literal of union sonde_key in key
  * order, `.n` for longs and `.s` for strings.  Slices (`*` in a key
@@ -42,7 +42,8 @@ static const Var *var_of(const Expr *e)
 
 /* ------------------------------------------------------- histograms */
 
-/* A constant argument of @hist_linear: a number, maybe negated. */
+/* A constant argument of @hist_linear or @variance: a number, maybe
+   negated. */
 static bool constant(const Expr *e, int64_t *out)
 {
 	if (e->kind == E_NUM) {
@@ -56,135 +57,287 @@ static bool constant(const Expr *e, int64_t *out)
 	return false;
 }
 
-/* The histogram of one statistics global, found by a walk. */
-typedef struct Hist {
+#define MAX_HISTS 4
+
+/*
+ * What the program takes of one statistics global, found by a walk of
+ * every probe and function: its distinct histograms in first-use order
+ * (the first is the statistic's own shape, g_NAME.hist, the others are
+ * chained after it as g_NAME_hist_1, ...) and @variance with its shift.
+ */
+typedef struct StatUse {
 	Emitter *em;
 	const Var *var;
-	const Expr *first;	/* the first @hist_* on var, or NULL */
-	int64_t lo, hi, step;
-} Hist;
+	int nhists;
+	const Expr *hist[MAX_HISTS];	/* the first use of each */
+	int64_t lo[MAX_HISTS], hi[MAX_HISTS], step[MAX_HISTS];
+	const Expr *variance;		/* the first @variance, or NULL */
+	int64_t shift;
+} StatUse;
 
-static bool same_hist(Hist *h, const Expr *e, int64_t lo, int64_t hi,
-		      int64_t step)
+static bool same_hist(const StatUse *u, int i, const Expr *e, int64_t lo,
+		      int64_t hi, int64_t step)
 {
-	if (h->first->op != e->op)
+	if (u->hist[i]->op != e->op)
 		return false;
 	return e->op == AT_HIST_LOG ||
-	       (h->lo == lo && h->hi == hi && h->step == step);
+	       (u->lo[i] == lo && u->hi[i] == hi && u->step[i] == step);
 }
 
-static void hist_use(Hist *h, const Expr *e)
+static bool linear_params(StatUse *u, const Expr *e, int64_t *lo,
+			  int64_t *hi, int64_t *step)
+{
+	if (!constant(e->at.args[1], lo) || !constant(e->at.args[2], hi) ||
+	    !constant(e->at.args[3], step)) {
+		emit_unsupported(u->em, e->loc, "@hist_linear needs constant "
+				 "bounds and step");
+		return false;
+	}
+	if (*step <= 0 || *hi <= *lo || (*hi - *lo) / *step > 100000) {
+		emit_unsupported(u->em, e->loc, "@hist_linear: bad bounds or "
+				 "step (lo < hi, 0 < step, at most 100000 buckets)");
+		return false;
+	}
+	return true;
+}
+
+static void hist_use(StatUse *u, const Expr *e)
 {
 	int64_t lo = 0, hi = 0, step = 0;
-	if (e->op == AT_HIST_LINEAR) {
-		if (!constant(e->at.args[1], &lo) || !constant(e->at.args[2], &hi) ||
-		    !constant(e->at.args[3], &step)) {
-			emit_unsupported(h->em, e->loc, "@hist_linear needs constant "
-					 "bounds and step");
+	if (e->op == AT_HIST_LINEAR && !linear_params(u, e, &lo, &hi, &step))
+		return;
+	for (int i = 0; i < u->nhists; i++)
+		if (same_hist(u, i, e, lo, hi, step))
 			return;
-		}
-		if (step <= 0 || hi <= lo || (hi - lo) / step > 100000) {
-			emit_unsupported(h->em, e->loc, "@hist_linear: bad bounds or "
-					 "step (lo < hi, 0 < step, at most 100000 buckets)");
-			return;
-		}
-	}
-	if (!h->first) {
-		*h = (Hist){ h->em, h->var, e, lo, hi, step };
+	if (u->nhists == MAX_HISTS) {
+		emit_unsupported(u->em, e->loc, "statistic '%s' has more than %d "
+				 "different histograms", u->var->name, MAX_HISTS);
 		return;
 	}
-	if (!same_hist(h, e, lo, hi, step))
-		emit_unsupported(h->em, e->loc, "statistic '%s' used with two "
-				 "different histograms cannot be translated yet",
-				 h->var->name);
+	int i = u->nhists++;
+	u->hist[i] = e;
+	u->lo[i] = lo;
+	u->hi[i] = hi;
+	u->step[i] = step;
 }
 
-static void scan_stmt(Hist *h, const Stmt *st);
+/* @variance(s[, shift]): one constant shift per statistic, 0 to 62. */
+static void variance_use(StatUse *u, const Expr *e)
+{
+	int64_t shift = 0;
+	if (e->n > 1 && (!constant(e->at.args[1], &shift) || shift < 0 ||
+			 shift > 62)) {
+		emit_unsupported(u->em, e->at.args[1]->loc, "the bit shift of "
+				 "@variance must be a number from 0 to 62");
+		return;
+	}
+	if (!u->variance) {
+		u->variance = e;
+		u->shift = shift;
+	} else if (shift != u->shift) {
+		emit_unsupported(u->em, e->loc, "statistic '%s' is used with two "
+				 "@variance bit shifts, %lld and %lld", u->var->name,
+				 (long long)u->shift, (long long)shift);
+	}
+}
 
-static void scan_expr(Hist *h, const Expr *e)
+static void scan_stmt(StatUse *u, const Stmt *st);
+
+static void scan_list(StatUse *u, Expr *const *v, uint32_t n);
+
+static void scan_expr(StatUse *u, const Expr *e)
 {
 	if (!e)
 		return;
 	switch (e->kind) {
-	case E_INDEX: case E_CALL:
-		for (uint32_t i = 0; i < e->n; i++)
-			scan_expr(h, e->sym.args[i]);
-		break;
+	case E_INDEX: case E_CALL: scan_list(u, e->sym.args, e->n); break;
 	case E_AT:
-		if ((e->op == AT_HIST_LINEAR || e->op == AT_HIST_LOG) &&
-		    var_of(e->at.args[0]) == h->var)
-			hist_use(h, e);
-		for (uint32_t i = 0; i < e->n; i++)
-			scan_expr(h, e->at.args[i]);
+		if (emit_is_hist(e) && var_of(e->at.args[0]) == u->var)
+			hist_use(u, e);
+		if (e->op == AT_VARIANCE && var_of(e->at.args[0]) == u->var)
+			variance_use(u, e);
+		scan_list(u, e->at.args, e->n);
+		for (uint32_t i = 0; i < e->at.ncomps; i++)
+			if (e->at.comps[i].is_index)
+				scan_expr(u, e->at.comps[i].index);
 		break;
 	case E_IN:
-		for (uint32_t i = 0; i < e->n; i++)
-			scan_expr(h, e->in.keys[i]);
+		scan_list(u, e->in.keys, e->n);
+		scan_expr(u, e->in.array);
 		break;
 	case E_UNARY: case E_POST: case E_BINARY: case E_ASSIGN: case E_TERNARY:
-		scan_expr(h, e->kid.a);
+		scan_expr(u, e->kid.a);
 		if (e->kind != E_UNARY && e->kind != E_POST)
-			scan_expr(h, e->kid.b);
+			scan_expr(u, e->kid.b);
 		if (e->kind == E_TERNARY)
-			scan_expr(h, e->kid.c);
+			scan_expr(u, e->kid.c);
 		break;
 	default: break;
 	}
 }
 
-static void scan_stmt(Hist *h, const Stmt *st)
+static void scan_list(StatUse *u, Expr *const *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		scan_expr(u, v[i]);
+}
+
+static void scan_stmt(StatUse *u, const Stmt *st)
 {
 	if (!st)
 		return;
 	switch (st->kind) {
 	case S_BLOCK:
 		for (uint32_t i = 0; i < st->n; i++)
-			scan_stmt(h, st->block.v[i]);
+			scan_stmt(u, st->block.v[i]);
 		break;
-	case S_EXPR: case S_RETURN: case S_DELETE: scan_expr(h, st->expr); break;
+	case S_EXPR: case S_RETURN: case S_DELETE: scan_expr(u, st->expr); break;
 	case S_IF:
-		scan_expr(h, st->cond.e);
-		scan_stmt(h, st->cond.then);
-		scan_stmt(h, st->cond.els);
+		scan_expr(u, st->cond.e);
+		scan_stmt(u, st->cond.then);
+		scan_stmt(u, st->cond.els);
 		break;
 	case S_WHILE: case S_FOR:
-		scan_expr(h, st->loop.init);
-		scan_expr(h, st->loop.cond);
-		scan_expr(h, st->loop.incr);
-		scan_stmt(h, st->loop.body);
+		scan_expr(u, st->loop.init);
+		scan_expr(u, st->loop.cond);
+		scan_expr(u, st->loop.incr);
+		scan_stmt(u, st->loop.body);
 		break;
 	case S_FOREACH:
-		scan_expr(h, st->fe.limit);
-		scan_stmt(h, st->fe.body);
+		/* sorting by @variance needs it collected (shift 0) */
+		if (st->sort_agg == AT_VARIANCE && var_of(st->fe.array) == u->var &&
+		    !u->variance)
+			u->variance = st->fe.array;
+		scan_expr(u, st->fe.array);
+		scan_expr(u, st->fe.limit);
+		scan_stmt(u, st->fe.body);
 		break;
 	case S_TRY:
-		scan_stmt(h, st->try_.body);
-		scan_stmt(h, st->try_.handler);
+		scan_stmt(u, st->try_.body);
+		scan_stmt(u, st->try_.handler);
 		break;
 	default: break;
 	}
 }
 
-/* The SONDE_HIST_* initializer of statistics global v. */
-static char *hist_init(Emitter *em, const Var *v)
+/* The uses of statistics global v, scanned on first request. */
+static StatUse *stat_use(Emitter *em, const Var *v)
 {
-	Hist h = { .em = em, .var = v };
+	for (uint32_t i = 0; i < em->stat_uses.n; i++) {
+		StatUse *u = em->stat_uses.v[i];
+		if (u->var == v)
+			return u;
+	}
+	StatUse *u = xcalloc(1, sizeof *u);
+	*u = (StatUse){ .em = em, .var = v };
 	for (uint32_t i = 0; i < em->prog->probes.n; i++) {
 		const Probe *p = em->prog->probes.v[i];
-		scan_stmt(&h, p->body);
-		scan_expr(&h, p->cond);
+		scan_stmt(u, p->body);
+		scan_expr(u, p->cond);
 	}
 	for (uint32_t i = 0; i < em->prog->funcs.n; i++) {
 		const Func *f = em->prog->funcs.v[i];
 		if (!f->embedded)
-			scan_stmt(&h, f->decl->func.body);
+			scan_stmt(u, f->decl->func.body);
 	}
-	if (!h.first)
-		return xstrdup("SONDE_HIST_NO");
-	if (h.first->op == AT_HIST_LOG)
-		return xstrdup("SONDE_HIST_LOGARITHMIC");
-	return xasprintf("SONDE_HIST_LIN(%lldLL, %lldLL, %lldLL)", (long long)h.lo,
-			 (long long)h.hi, (long long)h.step);
+	vec_push(&em->stat_uses, u);
+	return u;
+}
+
+void emit_data_free(Emitter *em)
+{
+	for (uint32_t i = 0; i < em->stat_uses.n; i++)
+		free(em->stat_uses.v[i]);
+	vec_free(&em->stat_uses);
+}
+
+/* Which of v's histograms @hist_*(...) e is (0 when unknown). */
+static int hist_index(Emitter *em, const Var *v, const Expr *e)
+{
+	StatUse *u = stat_use(em, v);
+	int64_t lo = 0, hi = 0, step = 0;
+	if (e->op == AT_HIST_LINEAR && (!constant(e->at.args[1], &lo) ||
+	    !constant(e->at.args[2], &hi) || !constant(e->at.args[3], &step)))
+		return 0;
+	for (int i = 0; i < u->nhists; i++)
+		if (same_hist(u, i, e, lo, hi, step))
+			return i;
+	return 0;
+}
+
+/* The C lvalue of the shape of v's histogram e: "g_s.hist", "g_s_hist_1". */
+static void hist_shape(Emitter *em, const Var *v, const Expr *e)
+{
+	int i = hist_index(em, v, e);
+	if (i)
+		sb_printf(em->out, "g_%s_hist_%d", v->name, i);
+	else
+		sb_printf(em->out, "g_%s.hist", v->name);
+}
+
+static int64_t hist_buckets(const StatUse *u, int i)
+{
+	if (u->hist[i]->op == AT_HIST_LOG)
+		return 128;	/* SONDE_LOG_BUCKETS */
+	return (u->hi[i] - u->lo[i]) / u->step[i] + 3;
+}
+
+/* The initializer of histogram i of u: a SONDE_HIST_* macro where it
+   says everything, else designated fields. */
+static char *shape_init(const StatUse *u, int i, int64_t offset)
+{
+	bool more = i + 1 < u->nhists, var = i == 0 && u->variance;
+	StrBuf b = {0};
+	if (i >= u->nhists)
+		sb_puts(&b, "SONDE_HIST_NO");
+	else if (u->hist[i]->op == AT_HIST_LOG)
+		sb_puts(&b, "SONDE_HIST_LOGARITHMIC");
+	else
+		sb_printf(&b, "SONDE_HIST_LIN(%lldLL, %lldLL, %lldLL)",
+			  (long long)u->lo[i], (long long)u->hi[i],
+			  (long long)u->step[i]);
+	if (!more && !var && !offset)
+		return b.data;
+	/* the macros are braced initializers: spell the fields out */
+	StrBuf d = {0};
+	if (i >= u->nhists)
+		sb_puts(&d, "{ .kind = SONDE_HIST_NONE");
+	else if (u->hist[i]->op == AT_HIST_LOG)
+		sb_puts(&d, "{ .kind = SONDE_HIST_LOG, .buckets = SONDE_LOG_BUCKETS");
+	else
+		sb_printf(&d, "{ .kind = SONDE_HIST_LINEAR, .lo = %lldLL, .hi = %lldLL, "
+			  ".step = %lldLL, .buckets = %lld", (long long)u->lo[i],
+			  (long long)u->hi[i], (long long)u->step[i],
+			  (long long)hist_buckets(u, i));
+	if (var)
+		sb_printf(&d, ", .variance = true, .shift = %lld", (long long)u->shift);
+	if (offset)
+		sb_printf(&d, ", .offset = %lld", (long long)offset);
+	if (more)
+		sb_printf(&d, ", .next = &g_%s_hist_%d", u->var->name, i + 1);
+	sb_puts(&d, " }");
+	sb_free(&b);
+	return d.data;
+}
+
+/*
+ * The SONDE_HIST_* initializer of statistics global v; the shapes of its
+ * further histograms are written first, as static consts chained from it.
+ */
+static char *hist_init(Emitter *em, const Var *v)
+{
+	StatUse *u = stat_use(em, v);
+	int64_t offset = 0;
+	for (int i = 0; i + 1 < u->nhists; i++)
+		offset += hist_buckets(u, i);
+	for (int i = u->nhists - 1; i > 0; i--) {
+		char *init = shape_init(u, i, offset);
+		emit_line(em, "static const struct sonde_hist g_%s_hist_%d = %s;",
+			  v->name, i, init);
+		free(init);
+		offset -= hist_buckets(u, i - 1);
+	}
+	return shape_init(u, 0, 0);
 }
 
 /* ------------------------------------------------------------ storage */
@@ -262,6 +415,12 @@ static void keys(Emitter *em, const Var *v, Expr *const *args, uint32_t n,
 				 v->nkeys, n);
 		return;
 	}
+	/* a[i++, i++]: keys in order, through temporaries (emit_in_order) */
+	char *texts[ELAB_MAX_KEYS];
+	StrBuf pre = {0};
+	emit_in_order(em, args, n, texts, &pre);
+	if (pre.len)
+		sb_printf(em->out, "(%s", pre.data);
 	put(em, "(union sonde_key[]){ ");
 	for (uint32_t i = 0; i < n; i++) {
 		bool str = v->keys[i] == T_STRING;
@@ -274,11 +433,13 @@ static void keys(Emitter *em, const Var *v, Expr *const *args, uint32_t n,
 				*wild |= 1u << i;
 			put(em, str ? "\"\"" : "0");
 		} else {
-			emit_expr(em, args[i]);
+			put(em, texts[i]);
 		}
+		free(texts[i]);
 		put(em, " }");
 	}
-	put(em, " }");
+	put(em, pre.len ? " })" : " }");
+	sb_free(&pre);
 }
 
 static bool has_wild(Expr *const *args, uint32_t n)
@@ -374,11 +535,30 @@ static const char *stat_op(int at)
 
 bool emit_is_hist(const Expr *e)
 {
-	return e->kind == E_AT && (e->op == AT_HIST_LINEAR || e->op == AT_HIST_LOG);
+	return e->kind == E_AT && (e->op == AT_HIST_LINEAR || e->op == AT_HIST_LOG) &&
+	       !e->at.ncomps;
+}
+
+/* @hist_*(s)[i]: the count in bucket i. */
+static void hist_bucket(Emitter *em, const Expr *e)
+{
+	const Var *v = var_of(e->at.args[0]);
+	put(em, "sonde_hist_bucket(&");
+	if (v)
+		hist_shape(em, v, e);
+	put(em, ", ");
+	stat_data(em, e->at.args[0]);
+	put(em, ", ");
+	emit_expr(em, e->at.comps[0].index);
+	put(em, ")");
 }
 
 void emit_stat_at(Emitter *em, const Expr *e)
 {
+	if ((e->op == AT_HIST_LINEAR || e->op == AT_HIST_LOG) && e->at.ncomps == 1) {
+		hist_bucket(em, e);
+		return;
+	}
 	if (emit_is_hist(e)) {
 		emit_unsupported(em, e->loc, "a histogram can only be printed "
 				 "(print or println with it alone)");
@@ -388,12 +568,6 @@ void emit_stat_at(Emitter *em, const Expr *e)
 	if (e->op < AT_COUNT || e->op > AT_VARIANCE) {
 		emit_unsupported(em, e->loc, "%s cannot be translated yet",
 				 ast_at_str((AtOp)e->op));
-		put(em, "0");
-		return;
-	}
-	if (e->op == AT_VARIANCE && e->n > 1) {
-		emit_unsupported(em, e->loc, "@variance with a bit shift cannot be "
-				 "translated yet");
 		put(em, "0");
 		return;
 	}
@@ -407,7 +581,10 @@ void emit_hist_print(Emitter *em, const Expr *h, bool newline)
 	const Var *v = var_of(h->at.args[0]);
 	if (newline)
 		put(em, "(");
-	sb_printf(em->out, "sonde_hist_print(c, &g_%s.hist, ", v ? v->name : "?");
+	put(em, "sonde_hist_print(c, &");
+	if (v)
+		hist_shape(em, v, h);
+	put(em, ", ");
 	stat_data(em, h->at.args[0]);
 	put(em, ")");
 	if (newline)
@@ -595,14 +772,61 @@ static void fe_vars(Emitter *em, const Stmt *st, const Var *v, const char *it)
 	em->out = &lv;
 	emit_var(em, st->fe.value->sym.ref);
 	em->out = save;
+	/* a statistic's value is the aggregate it sorts by, @count unless
+	   another is named */
 	if (v->type == T_STRING)
 		emit_line(em, "sonde_strlcpy(%s, sonde_iter_str(&%s));", lv.data, it);
 	else if (v->type == T_LONG)
 		emit_line(em, "%s = sonde_iter_long(&%s);", lv.data, it);
 	else
-		emit_unsupported(em, st->fe.value->loc, "the value of a statistics "
-				 "array in foreach cannot be translated yet");
+		emit_line(em, "%s = sonde_stat_op(c, sonde_iter_stat(&%s), %s);",
+			  lv.data, it, stat_op(st->sort_agg ? st->sort_agg : AT_COUNT));
 	sb_free(&lv);
+}
+
+/*
+ * foreach (b- in @hist_log(s) limit N) body: every bucket number of the
+ * histogram, ascending (descending with a `-` mark), empty buckets too:
+ *   { for (t1 = 0; t1 < SHAPE.buckets; t1++) {
+ *             tick; [if (t1 >= N) break;] b = t1 (or buckets - 1 - t1); body } }
+ */
+static void foreach_buckets(Emitter *em, const Stmt *st,
+			    void (*body)(Emitter *, const Stmt *))
+{
+	const Expr *h = st->fe.array;
+	const Var *v = var_of(h->at.args[0]);
+	if (!v || st->n != 1) {
+		emit_unsupported(em, st->loc, "this foreach cannot be translated yet");
+		return;
+	}
+	StrBuf shape = {0}, key = {0};
+	StrBuf *save = em->out;
+	em->out = &shape;
+	hist_shape(em, v, h);
+	em->out = &key;
+	emit_var(em, st->fe.keys[0]->sym.ref);
+	em->out = save;
+	emit_line(em, "{");
+	em->indent++;
+	char *limit = st->fe.limit ? checked_temp(em, st->fe.limit) : NULL;
+	char *i = emit_temp(em, T_LONG);
+	emit_line(em, "for (%s = 0; %s < %s.buckets; %s++) {", i, i, shape.data, i);
+	emit_line(em, "\tif (!sonde_tick(c))");
+	emit_line(em, "\t\tgoto %s;", em->body->abort);
+	if (limit) {
+		emit_line(em, "\tif (%s >= %s)", i, limit);
+		emit_line(em, "\t\tbreak;");
+	}
+	if (st->sort_dir < 0)
+		emit_line(em, "\t%s = %s.buckets - 1 - %s;", key.data, shape.data, i);
+	else
+		emit_line(em, "\t%s = %s;", key.data, i);
+	body(em, st->fe.body);
+	emit_line(em, "}");
+	em->indent--;
+	emit_line(em, "}");
+	sb_free(&shape);
+	sb_free(&key);
 }
 
 /*
@@ -616,6 +840,10 @@ static void fe_vars(Emitter *em, const Stmt *st, const Var *v, const char *it)
 void emit_foreach(Emitter *em, const Stmt *st, void (*body)(Emitter *, const Stmt *))
 {
 	const Expr *arr = st->fe.array;
+	if (arr->kind == E_AT) {
+		foreach_buckets(em, st, body);
+		return;
+	}
 	const Var *v = var_of(arr);
 	if (!v || !v->nkeys || st->n != v->nkeys) {
 		emit_unsupported(em, st->loc, "this foreach cannot be translated yet");
@@ -637,8 +865,12 @@ void emit_foreach(Emitter *em, const Stmt *st, void (*body)(Emitter *, const Stm
 		keys(em, v, arr->sym.args, arr->n, &wild, arr->loc);
 		em->out = save;
 		/* "(union sonde_key[]){ ... }" -> an array initializer */
+		const char *lit = "(union sonde_key[])";
+		if (k.data && strncmp(k.data, lit, strlen(lit)))
+			emit_unsupported(em, arr->loc, "slice keys with side effects "
+					 "in foreach cannot be translated yet");
 		emit_line(em, "union sonde_key %s[%d] = %s;", ks, v->nkeys,
-			  k.data ? k.data + strlen("(union sonde_key[])") : "{}");
+			  k.data ? k.data + strlen(lit) : "{}");
 		sb_free(&k);
 		if (limit) {
 			count = emit_temp(em, T_LONG);

@@ -16,6 +16,7 @@
  */
 #include "emit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void put(Emitter *em, const char *s)
@@ -41,7 +42,12 @@ bool expr_can_fail(const Expr *e)
 	if (!e)
 		return false;
 	switch (e->kind) {
-	case E_CALL: return e->sym.ref || any(e->sym.args, e->n, expr_can_fail);
+	case E_CALL:
+		if (e->sym.ref || any(e->sym.args, e->n, expr_can_fail))
+			return true;
+		/* printf's %m reads memory, which can be a bad address */
+		return (expr_is_builtin(e, "printf") || expr_is_builtin(e, "sprintf")) &&
+		       e->n && emit_format_reads_memory(e->sym.args[0]);
 	case E_BINARY:
 		if (e->op == OP_DIV || e->op == OP_MOD)
 			return true;
@@ -112,24 +118,66 @@ static void lvalue(Emitter *em, const Expr *e)
 	emit_var(em, v);
 }
 
-/* ------------------------------------------------------------- calls */
+/* ------------------------------------------------------- operand order */
 
-static void call_args(Emitter *em, Expr *const *args, uint32_t n)
+static bool is_literal(const Expr *e)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		put(em, ", ");
-		emit_expr(em, args[i]);
-	}
+	return e->kind == E_NUM || e->kind == E_STR || e->kind == E_WILD;
 }
 
+bool emit_in_order(Emitter *em, Expr *const *v, uint32_t n, char **texts,
+		   StrBuf *pre)
+{
+	bool effects = false;
+	for (uint32_t i = 0; i < n; i++)
+		effects |= expr_has_effects(v[i]);
+	StrBuf *save = em->out;
+	for (uint32_t i = 0; i < n; i++) {
+		StrBuf b = {0};
+		if (v[i]->kind == E_WILD) {	/* a slice's `*`: no text */
+			texts[i] = xstrdup("");
+			continue;
+		}
+		em->out = &b;
+		emit_expr(em, v[i]);
+		em->out = save;
+		if (!effects || is_literal(v[i])) {
+			texts[i] = b.data ? b.data : xstrdup("");
+			continue;
+		}
+		char *t = emit_temp(em, v[i]->type == T_STRING ? T_STRING : T_LONG);
+		if (v[i]->type == T_STRING)
+			sb_printf(pre, "gen_strset(%s, %s), ", t, b.data);
+		else
+			sb_printf(pre, "%s = %s, ", t, b.data);
+		sb_free(&b);
+		texts[i] = xstrdup(t);
+	}
+	return effects;
+}
+
+/* ------------------------------------------------------------- calls */
+
+/* call_f(c[, ret], a, b), with a and b evaluated in order first when
+   either has side effects: (t1 = a, t2 = b, call_f(c, t1, t2)). */
 static void function_call(Emitter *em, const Expr *e)
 {
 	const Func *f = e->sym.ref;
+	char *texts[64];
+	uint32_t n = e->n < 64 ? e->n : 64;
+	StrBuf pre = {0};
+	emit_in_order(em, e->sym.args, n, texts, &pre);
+	if (pre.len)
+		sb_printf(em->out, "(%s", pre.data);
 	sb_printf(em->out, "call_%s(c", emit_func_name(em, f));
 	if (f->type == T_STRING)
 		sb_printf(em->out, ", %s", emit_temp(em, T_STRING));
-	call_args(em, e->sym.args, e->n);
-	put(em, ")");
+	for (uint32_t i = 0; i < n; i++) {
+		sb_printf(em->out, ", %s", texts[i]);
+		free(texts[i]);
+	}
+	put(em, pre.len ? "))" : ")");
+	sb_free(&pre);
 }
 
 /* print, println, printd, printdln and their s-forms. */
@@ -176,6 +224,11 @@ static void printf_family(Emitter *em, const Expr *e)
 		put(em, "sonde_print(c, ");
 		emit_cstring(em->out, fmt->str, fmt->n);
 		put(em, ")");
+		return;
+	}
+	if (emit_format_has_special(fmt)) {
+		emit_format_pieces(em, fmt, e->sym.args + 1, e->n - 1,
+				   to_string ? emit_temp(em, T_STRING) : NULL);
 		return;
 	}
 	if (to_string)

@@ -165,7 +165,12 @@ static void walk_expr(Access *a, const Expr *e)
 		walk_list(a, e->sym.args, e->n);
 		walk_func(a, e->sym.ref);
 		break;
-	case E_AT: walk_list(a, e->at.args, e->n); break;
+	case E_AT:
+		walk_list(a, e->at.args, e->n);
+		for (uint32_t i = 0; i < e->at.ncomps; i++)	/* [bucket] */
+			if (e->at.comps[i].is_index)
+				walk_expr(a, e->at.comps[i].index);
+		break;
 	case E_IN:
 		/* statistics arrays: `in` looks into every CPU's table */
 		walk_list(a, e->in.keys, e->n);

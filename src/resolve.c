@@ -284,6 +284,9 @@ static void at(Scope *sc, Expr *e)
 	if (stats_op(op)) {
 		expr(sc, e->at.args[0], USE_READ | USE_STATS);
 		args(sc, e->at.args + 1, e->n - 1);
+		for (uint32_t i = 0; i < e->at.ncomps; i++)	/* [bucket] */
+			if (e->at.comps[i].is_index)
+				expr(sc, e->at.comps[i].index, USE_READ);
 	} else if (op == AT_ENTRY && sc->probe) {
 		entry(sc, e);
 	} else if (op == AT_DEFINED) {

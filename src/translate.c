@@ -372,6 +372,7 @@ static void emitter_free(Emitter *em)
 		free(t);
 	}
 	vec_free(&em->trailers);
+	emit_data_free(em);
 	free(em->slots);
 	sb_free(&em->structs);
 	sb_free(&em->protos);

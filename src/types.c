@@ -228,12 +228,27 @@ static void format_args(T *t, Expr *call)
 		settle(t, call->sym.args[i + 1], want_t[i], fmt->loc);
 }
 
+/* Reports the use of e, which has no value, as a value. */
+static void no_value(T *t, const Expr *e)
+{
+	if (!t->report)
+		return;
+	if (e->kind == E_AT)
+		diag_at(t->e->s, DIAG_SEMANTIC_ERROR, e->loc, 1,
+			"'%s' is a histogram, not a value: print it, iterate "
+			"its buckets with foreach, or read one with '[i]'",
+			ast_at_str((AtOp)e->op));
+	else
+		diag_at(t->e->s, DIAG_SEMANTIC_ERROR, e->loc, 1,
+			"'%s' returns no value", e->sym.name);
+}
+
+/* A histogram alone may be printed (print, println). */
 static void print_arg(T *t, Expr *a)
 {
 	Type ty = type(t, a);
-	if (ty == T_VOID && t->report && !(a->kind == E_AT))
-		diag_at(t->e->s, DIAG_SEMANTIC_ERROR, a->loc, 1,
-			"'%s' returns no value", a->sym.name);
+	if (ty == T_VOID && a->kind != E_AT)
+		no_value(t, a);
 }
 
 static Type builtin(T *t, Expr *e)
@@ -301,16 +316,32 @@ static Type stats_arg(T *t, Expr *a)
 	return var_use(t, a, true);
 }
 
+/* @hist_*(...)[i] is the count of bucket i; the histogram itself has
+   no value (only print and foreach take it). */
+static Type histogram(T *t, Expr *e)
+{
+	stats_arg(t, e->at.args[0]);
+	for (uint32_t i = 1; i < e->n; i++)
+		want(t, e->at.args[i], T_LONG);
+	if (!e->at.ncomps)
+		return T_VOID;
+	if (e->at.ncomps > 1 || !e->at.comps[0].is_index) {
+		if (t->report)
+			diag_at(t->e->s, DIAG_SEMANTIC_ERROR, e->at.comps[0].loc, 1,
+				"a histogram takes one bucket index, as in "
+				"'%s(...)[i]'", ast_at_str((AtOp)e->op));
+		return T_LONG;
+	}
+	want(t, e->at.comps[0].index, T_LONG);
+	return T_LONG;
+}
+
 static Type at(T *t, Expr *e)
 {
 	switch ((AtOp)e->op) {
 	case AT_ENTRY: return type(t, e->at.args[0]);
 	case AT_HIST_LINEAR:
-	case AT_HIST_LOG:
-		stats_arg(t, e->at.args[0]);
-		for (uint32_t i = 1; i < e->n; i++)
-			want(t, e->at.args[i], T_LONG);
-		return T_VOID;
+	case AT_HIST_LOG: return histogram(t, e);
 	case AT_COUNT: case AT_SUM: case AT_MIN: case AT_MAX: case AT_AVG:
 	case AT_VARIANCE:
 		stats_arg(t, e->at.args[0]);
@@ -368,9 +399,7 @@ static Type assign(T *t, Expr *e)
 	}
 	Type r = type(t, e->kid.b), l = type(t, e->kid.a);
 	if (r == T_VOID) {
-		if (t->report)
-			diag_at(t->e->s, DIAG_SEMANTIC_ERROR, e->kid.b->loc, 1,
-				"'%s' returns no value", e->kid.b->sym.name);
+		no_value(t, e->kid.b);
 		return T_UNKNOWN;
 	}
 	if (r != T_UNKNOWN)
@@ -443,9 +472,29 @@ static Type type(T *t, Expr *e)
 
 static void stmt(T *t, Stmt *st);
 
+/* foreach (b in @hist_*(s)): b runs over the bucket numbers. */
+static void foreach_buckets(T *t, Stmt *st)
+{
+	Expr *h = st->fe.array;
+	type(t, h);
+	if ((st->n != 1 || st->fe.value || h->at.ncomps) && t->report)
+		diag_at(t->e->s, DIAG_SEMANTIC_ERROR, h->loc, 1,
+			"foreach over '%s' takes one variable, the bucket "
+			"number", ast_at_str((AtOp)h->op));
+	for (uint32_t i = 0; i < st->n; i++)
+		want(t, st->fe.keys[i], T_LONG);
+	if (st->fe.limit)
+		want(t, st->fe.limit, T_LONG);
+	stmt(t, st->fe.body);
+}
+
 static void foreach(T *t, Stmt *st)
 {
 	Expr *arr = st->fe.array;
+	if (arr->kind == E_AT) {
+		foreach_buckets(t, st);
+		return;
+	}
 	Var *v = arr->sym.ref;
 	if (arr->kind == E_INDEX)
 		type(t, arr);

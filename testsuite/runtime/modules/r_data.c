@@ -43,7 +43,10 @@ static struct sonde_map g_ps = {
 	.name = "ps", .nkeys = 1, .ktype = { SONDE_T_LONG },
 	.vtype = SONDE_T_STAT, .hist = SONDE_HIST_LOGARITHMIC,
 };
-static struct sonde_stat g_lin = { .hist = SONDE_HIST_LIN(0, 300, 10) };
+static struct sonde_stat g_lin = {
+	.hist = { .kind = SONDE_HIST_LINEAR, .lo = 0, .hi = 300, .step = 10,
+		  .buckets = 33, .variance = true },
+};
 static struct sonde_stat g_lg = { .hist = SONDE_HIST_LOGARITHMIC };
 
 static const struct sonde_lock_req begin_locks[] = {
