@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(gcc make autoconf automake pkg-config flex bison libdw-dev libelf-dev
+packages=(gcc libc6-dev make autoconf automake pkg-config flex bison libdw-dev libelf-dev
 	  clang libclang-rt-14-dev
 	  qemu-system-x86 busybox-static cpio
 	  linux-image-cloud-amd64 linux-headers-cloud-amd64 linux-image-cloud-amd64-dbg)

@@ -16,9 +16,11 @@
  * cache line shared by all CPUs.  The brackets themselves are inline,
  * in lifecycle.h.
  *
- * Start and stop run on an ordered workqueue, so the loader's writes to
- * ctl return at once and it can drain output while begin and end probes
- * print; the order of the queue makes a stop wait for a pending start.
+ * Start and stop run in the process that writes the command to ctl,
+ * the loader, one at a time (session_lock): begin and end probes see the
+ * loader as their process, as scripts expect of pid() and execname(),
+ * and the write returns when they are done.  The loader writes from a
+ * thread of its own, so it keeps draining their output meanwhile.
  *
  * Guarantees: begin probes run before any ordinary probe; no ordinary
  * probe runs once end probes start; buffers are freed only after every
@@ -29,7 +31,7 @@
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/cpumask.h>
-#include <linux/workqueue.h>
+#include <linux/mutex.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/irqflags.h>
@@ -54,6 +56,14 @@ unsigned long sonde_maxaction = MAXACTION;
 module_param(sonde_maxaction, ulong, 0444);
 MODULE_PARM_DESC(sonde_maxaction, "work units one probe invocation may use");
 
+static bool sonde_bulk;
+module_param(sonde_bulk, bool, 0444);
+MODULE_PARM_DESC(sonde_bulk, "bulk mode: buffer size per CPU, CPUs not merged");
+
+static bool sonde_flight;
+module_param(sonde_flight, bool, 0444);
+MODULE_PARM_DESC(sonde_flight, "flight recorder: keep the newest output, read it at the end");
+
 static unsigned int sonde_maxerrors = MAXERRORS;
 module_param(sonde_maxerrors, uint, 0444);
 MODULE_PARM_DESC(sonde_maxerrors, "errors tolerated before the session ends");
@@ -71,7 +81,7 @@ static bool start_requested;   /* under the ordering of ctl writes */
 static bool began;             /* begin probes ran: end probes must too */
 static atomic_t errored;       /* too many errors ended the session */
 static bool registered;        /* probes are registered */
-static struct workqueue_struct *session_wq;
+static DEFINE_MUTEX(session_lock); /* one start or stop at a time */
 
 /* ---------------------------------------------------------------- probes */
 
@@ -235,7 +245,13 @@ static void stop_session(void)
 		atomic_set(&sonde_state, old);
 		return;
 	}
-	synchronize_rcu();               /* probes that read "running" are over */
+	/*
+	 * Probes that read "running" are over after a grace period; none
+	 * did if the session never ran.  Expedited: the loader (or rmmod)
+	 * waits for it, and a normal one takes several ticks.
+	 */
+	if (old == SONDE_RUNNING)
+		synchronize_rcu_expedited();
 	unregister_once();
 	if (!wait_idle(STOP_WAIT_MS))
 		sonde_ctl_post("warning probes still running after %u ms\n",
@@ -253,12 +269,8 @@ static void stop_session(void)
 	sonde_ctl_post("stopped\n");
 }
 
-static void stop_work_fn(struct work_struct *w)
-{
-	stop_session();
-}
-
-static void start_work_fn(struct work_struct *w)
+/* Begin probes, then running; only the first start does anything. */
+static void start_session(void)
 {
 	if (atomic_read(&sonde_state) != SONDE_STARTING)
 		return;
@@ -269,24 +281,26 @@ static void start_work_fn(struct work_struct *w)
 	sonde_ctl_post("running\n");
 }
 
-static DECLARE_WORK(start_work, start_work_fn);
-static DECLARE_WORK(stop_work, stop_work_fn);
-
-/* ctl commands, in the writer's process context. */
+/* ctl commands, in the writer's process context (see the top). */
 static int on_command(const char *cmd)
 {
+	int ret = 0;
+
+	mutex_lock(&session_lock);
 	if (!strcmp(cmd, "start")) {
 		if (start_requested)
-			return -EALREADY;
-		start_requested = true;
-		queue_work(session_wq, &start_work);
-		return 0;
+			ret = -EALREADY;
+		else
+			start_requested = true;
+		if (!ret)
+			start_session();
+	} else if (!strcmp(cmd, "stop")) {
+		stop_session();
+	} else {
+		ret = -EINVAL;
 	}
-	if (!strcmp(cmd, "stop")) {
-		queue_work(session_wq, &stop_work);
-		return 0;
-	}
-	return -EINVAL;
+	mutex_unlock(&session_lock);
+	return ret;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -316,25 +330,26 @@ static unsigned long buffer_bytes(void)
 	return (unsigned long)max(sonde_bufsize, 1u) << 20;
 }
 
+static unsigned int output_mode(void)
+{
+	return (sonde_bulk ? SONDE_MODE_BULK : 0) |
+	       (sonde_flight ? SONDE_MODE_FLIGHT : 0);
+}
+
 /* Allocate everything probes touch; undone by teardown(). */
 static int setup(void)
 {
 	int ret;
 
-	session_wq = alloc_ordered_workqueue("sonde_%s", 0, THIS_MODULE->name);
-	if (!session_wq)
-		return -ENOMEM;
 	ret = contexts_alloc();
 	if (!ret)
 		ret = sonde_transport_init(THIS_MODULE->name, buffer_bytes(),
-					   on_command);
+					   output_mode(), on_command);
 	return ret;
 }
 
 static void teardown(void)
 {
-	if (session_wq)
-		destroy_workqueue(session_wq);
 	contexts_free();
 }
 
@@ -367,8 +382,9 @@ int sonde_session_init(const struct sonde_script *s)
 
 void sonde_session_exit(void)
 {
-	queue_work(session_wq, &stop_work);
-	flush_workqueue(session_wq);
+	mutex_lock(&session_lock);      /* waits for a start or stop in progress */
+	stop_session();
+	mutex_unlock(&session_lock);
 	/* A probe stuck past the stop wait still owns its buffers. */
 	while (!wait_idle(STOP_WAIT_MS))
 		pr_warn("%s: waiting for running probes\n", THIS_MODULE->name);

@@ -41,7 +41,7 @@ enum sonde_frame_type {
 struct sonde_frame {
 	__u32 len;     /* text bytes after the header, padding excluded */
 	__u16 type;    /* enum sonde_frame_type */
-	__u16 flags;   /* reserved, zero */
+	__u16 cpu;     /* the CPU whose probe committed it (bulk files) */
 	__u64 seq;
 };
 
@@ -56,5 +56,12 @@ struct sonde_frame {
 /* Module parameters every sonde module has (set by the loader). */
 #define SONDE_PARAM_BUFSIZE "sonde_bufsize"   /* output buffer, MB in all */
 #define SONDE_PARAM_TARGET "sonde_target"     /* target process id */
+/* Bulk: sonde_bufsize is per CPU, and data returns each CPU's frames in
+ * order without merging the CPUs into one sequence. */
+#define SONDE_PARAM_BULK "sonde_bulk"
+/* Flight recorder: a full ring forgets its oldest frames instead of
+ * dropping new ones, and data returns nothing until the session has
+ * stopped, then the frames retained. */
+#define SONDE_PARAM_FLIGHT "sonde_flight"
 
 #endif /* SONDE_PROTOCOL_H */

@@ -46,13 +46,15 @@
 struct ring {
 	char *data;
 	unsigned long mask;   /* size - 1; size is a power of two */
+	unsigned int cpu;     /* whose ring it is, stamped on its frames */
 	unsigned long head;   /* written by the CPU's probes */
-	unsigned long tail;   /* written by the reader */
+	unsigned long tail;   /* written by the reader (flight: the probes) */
 	unsigned long dropped;
 } ____cacheline_aligned;
 
 static DEFINE_PER_CPU(struct ring, rings);
 static atomic64_t last_seq;
+static unsigned int mode;     /* SONDE_MODE_*, fixed at init */
 
 /* Reader state, under reader_lock. */
 static DEFINE_MUTEX(reader_lock);
@@ -98,6 +100,23 @@ static void ring_get(const struct ring *r, unsigned long pos, void *dst,
 	memcpy((char *)dst + first, r->data, n - first);
 }
 
+/*
+ * Flight recorder: forget the oldest frames until size bytes fit.  The
+ * writer owns tail in this mode: nobody reads before the session has
+ * stopped, when no writer is left.  A frame never exceeds the ring
+ * (MIN_RING_BYTES), so the loop ends.
+ */
+static unsigned long ring_forget(struct ring *r, unsigned long size)
+{
+	struct sonde_frame h;
+
+	while (size > r->mask + 1 - (r->head - r->tail)) {
+		ring_get(r, r->tail, &h, sizeof(h));
+		r->tail += SONDE_FRAME_SIZE(h.len);
+	}
+	return r->tail;
+}
+
 /* Commit len bytes of text as one frame on this CPU's ring.  Interrupts
  * are off from taking the number to publishing the frame (see top). */
 static int ring_commit(unsigned int type, const char *text, u32 len)
@@ -105,10 +124,12 @@ static int ring_commit(unsigned int type, const char *text, u32 len)
 	struct ring *r = this_cpu_ptr(&rings);
 	unsigned long size = SONDE_FRAME_SIZE(len);
 	unsigned long tail = smp_load_acquire(&r->tail);
-	struct sonde_frame f = { .len = len, .type = type };
+	struct sonde_frame f = { .len = len, .type = type, .cpu = r->cpu };
 	static const char zeros[SONDE_FRAME_ALIGN];
 	unsigned long flags;
 
+	if (r->data && (mode & SONDE_MODE_FLIGHT))
+		tail = ring_forget(r, size);
 	if (!r->data || size > r->mask + 1 - (r->head - tail)) {
 		r->dropped++;
 		return -ENOSPC;
@@ -139,11 +160,15 @@ static bool any_ring_pending(void)
 	return false;
 }
 
-/* Ring per CPU: the total split evenly, a power of two, at least a few
- * staging buffers so that one full invocation always fits. */
+/* Ring per CPU: the total split evenly (in bulk mode the total is per
+ * CPU already), a power of two, at least a few staging buffers so that
+ * one full invocation always fits. */
 static unsigned long ring_bytes(unsigned long total)
 {
-	unsigned long each = total / num_possible_cpus();
+	unsigned long each = total;
+
+	if (!(mode & SONDE_MODE_BULK))
+		each /= num_possible_cpus();
 
 	if (each < MIN_RING_BYTES)
 		each = MIN_RING_BYTES;
@@ -162,6 +187,7 @@ static int rings_alloc(unsigned long total)
 		if (!r->data)
 			return -ENOMEM;
 		r->mask = size - 1;
+		r->cpu = cpu;
 		r->head = r->tail = r->dropped = 0;
 	}
 	return 0;
@@ -280,13 +306,27 @@ static struct ring *oldest_frame(struct sonde_frame *f)
 	return best;
 }
 
-/* The next frame to emit: the one numbered next_seq, or after the end of
- * the session whatever is oldest (no frame can be in flight then). */
+/*
+ * Whether the rings may be read now: a flight recorder's only once the
+ * session has stopped and no probe writes (they move tail themselves).
+ */
+static bool readable(void)
+{
+	/* Acquire: pairs with the release in sonde_transport_finish(), after
+	 * which the tails the writers moved are visible. */
+	return !(mode & SONDE_MODE_FLIGHT) || smp_load_acquire(&finished);
+}
+
+/* The next frame to emit: the one numbered next_seq, or whatever is
+ * oldest after the end of the session (no frame can be in flight then,
+ * and a flight recorder's numbers have gaps) or in bulk mode (only each
+ * CPU's order matters, and each ring is in order). */
 static struct ring *next_frame(struct sonde_frame *f)
 {
-	struct ring *r = oldest_frame(f);
+	struct ring *r = readable() ? oldest_frame(f) : NULL;
 
-	if (r && f->seq != next_seq && !READ_ONCE(finished))
+	if (r && f->seq != next_seq && !READ_ONCE(finished) &&
+	    !(mode & SONDE_MODE_BULK))
 		return NULL;
 	return r;
 }
@@ -326,7 +366,9 @@ static bool data_ready(void)
 
 	if (READ_ONCE(finished) || READ_ONCE(closing))
 		return true;
-	return oldest_frame(&f) && f.seq == READ_ONCE(next_seq);
+	if (!readable() || !oldest_frame(&f))
+		return false;
+	return f.seq == READ_ONCE(next_seq) || (mode & SONDE_MODE_BULK);
 }
 
 /* Copy as many whole frames as fit; caller holds reader_lock. */
@@ -499,7 +541,7 @@ static const struct proc_ops ctl_ops = {
  * context, where wake_up is safe, unlike in probes. */
 static void wake_tick(struct timer_list *t)
 {
-	if (any_ring_pending() || READ_ONCE(finished))
+	if ((readable() && any_ring_pending()) || READ_ONCE(finished))
 		wake_up_interruptible(&data_wq);
 	if (atomic_read(&ctl_flags))
 		wake_up_interruptible(&ctl_wq);
@@ -545,13 +587,14 @@ struct proc_dir_entry *sonde_proc_dir(void)
 	return proc_dir;
 }
 
-/* Set up rings of about bytes in all and the procfs files; handler
- * receives ctl commands in process context. */
+/* Set up rings of about bytes in all (per CPU in bulk mode) and the
+ * procfs files; handler receives ctl commands in process context. */
 int sonde_transport_init(const char *modname, unsigned long bytes,
-			 sonde_ctl_handler handler)
+			 unsigned int output_mode, sonde_ctl_handler handler)
 {
 	int ret;
 
+	mode = output_mode;
 	ctl_handler = handler;
 	atomic64_set(&last_seq, 0);
 	ret = rings_alloc(bytes);
@@ -568,7 +611,7 @@ int sonde_transport_init(const char *modname, unsigned long bytes,
 /* No more frames will come: readers drain the rings and see end of file. */
 void sonde_transport_finish(void)
 {
-	WRITE_ONCE(finished, true);
+	smp_store_release(&finished, true);
 	wake_up_interruptible(&data_wq);
 }
 

@@ -36,11 +36,15 @@ struct sonde_stage {
 /* Handler for one ctl command (text without the newline). */
 typedef int (*sonde_ctl_handler)(const char *cmd);
 
+/* Output modes (sonde_transport_init); see protocol.h. */
+#define SONDE_MODE_BULK 0x1u     /* bytes are per CPU; no merging */
+#define SONDE_MODE_FLIGHT 0x2u   /* overwrite the oldest; read at the end */
+
 /* Event bits that probe context may raise (see sonde_ctl_flag). */
 #define SONDE_CTL_EXIT 0x1u   /* the script asked to exit: "exit" */
 
 int sonde_transport_init(const char *modname, unsigned long bytes,
-			 sonde_ctl_handler handler);
+			 unsigned int mode, sonde_ctl_handler handler);
 void sonde_transport_exit(void);
 
 /* Staging buffers (process context). */

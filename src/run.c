@@ -101,6 +101,14 @@ static void loader_args(Session *s, const char *ko, bool vm, StrList *a)
 		push_opt(a, "-x", xasprintf("%ld", s->target_pid));
 	if (s->buffer_mb)
 		push_opt(a, "-s", xasprintf("%d", s->buffer_mb));
+	if (s->bulk_mode)
+		strlist_push(a, "-b");
+	if (s->flight_recorder)
+		strlist_push(a, "-F");
+	if (s->output_file_size)
+		push_opt(a, "-S", s->output_file_count
+			 ? xasprintf("%ld,%d", s->output_file_size, s->output_file_count)
+			 : xasprintf("%ld", s->output_file_size));
 	strlist_push(a, ko);
 	for (size_t i = 0; i < s->global_inits.n; i++)
 		strlist_push(a, s->global_inits.v[i]);
@@ -266,17 +274,25 @@ static bool run_vm(Session *s, const char *ko, int *status)
 }
 
 /*
- * Output modes the loader does not have yet: refusing them beats
- * running with output the user did not ask for.
+ * Combinations the loader cannot honour, refused before any pass runs.
+ * A VM is thrown away with its files when the run ends, and with it a
+ * session left running by -F: those modes need a machine that stays.
  */
 bool run_check_options(Session *s)
 {
-	const char *opt = s->bulk_mode ? "-b" : s->flight_recorder ? "-F" :
-			  s->output_file_size ? "-S" : NULL;
-	if (opt)
-		diag_error(s, "option %s is not supported by sonde-run yet; "
-			   "run without it or stop earlier with -p4", opt);
-	return opt == NULL;
+	const char *vm_opt = s->bulk_mode ? "-b" : s->flight_recorder ? "-F" :
+			     s->output_file_size ? "-S" : NULL;
+	if (s->output_file_size && !s->output_file)
+		diag_error(s, "option -S needs -o");
+	else if (s->flight_recorder && s->target_cmd)
+		diag_error(s, "options -F and -c cannot be used together");
+	else if (s->use_vm && vm_opt)
+		diag_error(s, "option %s does not work with --vm: the VM's files "
+			   "and sessions end with the run; stop earlier with -p4 "
+			   "and run the module with sonde-run", vm_opt);
+	else
+		return true;
+	return false;
 }
 
 bool run_module(Session *s, const char *ko, int *status)

@@ -2,8 +2,9 @@
  * sonde-run: pass 5 of sonde.  Loads a sonde kernel module, starts its
  * session, streams its output, stops it and unloads it.
  *
- *   sonde-run [-o FILE] [-T SECONDS] [-c CMD] [-x PID] [-s MB] [-D]...
- *             MODULE.ko [NAME=VALUE]...
+ *   sonde-run [-o FILE] [-T SECONDS] [-c CMD] [-x PID] [-s MB] [-b] [-F]
+ *             [-S SIZE[,N]] [-D]... MODULE.ko [NAME=VALUE]...
+ *   sonde-run -A NAME [-o FILE] [-b] [-S SIZE[,N]] [-D]...
  *
  * Assumes the module was built against runtime/ (it creates
  * /proc/sonde_<name>/data and ctl and speaks runtime/protocol.h).
@@ -19,6 +20,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -36,7 +38,8 @@
 #include "../runtime/protocol.h"
 
 #define PROG "sonde-run"
-#define USAGE "Usage: sonde-run [-o FILE] [-T SECONDS] [-c CMD] [-x PID] [-s MB] [-D]... MODULE.ko [NAME=VALUE]..."
+#define USAGE "Usage: sonde-run [-o FILE] [-T SECONDS] [-c CMD] [-x PID] [-s MB] [-b] [-F] [-S SIZE[,N]] [-D]... MODULE.ko [NAME=VALUE]...\n" \
+	"       sonde-run -A NAME [-o FILE] [-b] [-S SIZE[,N]] [-D]..."
 #define DATA_BUF (256 * 1024)
 #define STOP_GRACE_MS 60000     /* give up waiting for "stopped" after this */
 #define UNLOAD_TRIES 50
@@ -47,6 +50,11 @@ struct options {
 	const char *command;
 	long target;             /* 0: none */
 	long bufsize_mb;         /* 0: module default */
+	bool bulk;               /* -b: a file per CPU */
+	bool flight;             /* -F: detach, or with -o run as a daemon */
+	const char *attach;      /* -A: the module name of a detached session */
+	long long file_limit;    /* -S: bytes per output file, 0: no limit */
+	long file_count;         /* -S: files kept, 0: all */
 	int debug;
 	const char *module;
 	char **params;
@@ -65,14 +73,33 @@ struct stats {
 	unsigned long lockskips;
 };
 
+/* Where output goes: stdout, a file, or with -S a series FILE.0, FILE.1... */
+struct sink {
+	char *base;              /* file name, NULL for stdout */
+	int fd;                  /* -1 until opened */
+	int index;               /* -S: number of the current file */
+	long long written;       /* bytes in the current file */
+};
+
 struct session {
 	const struct options *opt;
 	char name[64];           /* module name as the kernel knows it */
 	char vermagic[256];
-	int data_fd, ctl_fd, sig_fd, out_fd;
+	int data_fd, ctl_fd, sig_fd;
+	struct sink out;         /* output, or with -b ... */
+	struct sink *cpu_out;    /* ... one per CPU, made as CPUs print */
+	size_t ncpu_out;
+	struct writer {          /* the thread writing a command to ctl */
+		pthread_t thread;
+		const char *cmd;     /* being written, NULL when idle */
+		const char *next;    /* to write once it is done, or NULL */
+		int fd;              /* ctl */
+		int done[2];         /* pipe: the thread sends errno there */
+	} w;
 	pid_t child;             /* -c command, 0 when none or reaped */
 	int gate_fd;             /* write end holding the command back */
 	bool stop_sent, stopped, data_eof;
+	bool detach;             /* -F: the session runs, leave it */
 	long long stop_at_ms;    /* when stop was sent */
 	long long deadline_ms;   /* -T, 0 when none */
 	unsigned long long last_seq;
@@ -97,15 +124,30 @@ static void error_msg(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Monotonic time in microseconds, for -DD timestamps. */
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
 static void debug_msg(const struct session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void debug_msg(const struct session *s, const char *fmt, ...)
 {
 	va_list ap;
 
+	static long long t0;
+
 	if (!s->opt->debug)
 		return;
+	if (!t0)
+		t0 = now_us();
 	fprintf(stderr, PROG ": debug: ");
+	if (s->opt->debug > 1)
+		fprintf(stderr, "%.3f ms: ", (now_us() - t0) / 1000.0);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -128,7 +170,11 @@ static void help(void)
 	       "  -T SECONDS  stop the session after SECONDS\n"
 	       "  -c CMD      run CMD with sh -c once the session runs; stop when it ends\n"
 	       "  -x PID      make PID the target process\n"
-	       "  -s MB       output buffer size in MB, all CPUs together\n"
+	       "  -s MB       output buffer size in MB, all CPUs together (-b: per CPU)\n"
+	       "  -b          bulk mode: a file per CPU, FILE_CPU (-o FILE) or stpd_cpuCPU\n"
+	       "  -F          flight recorder: detach once running (with -o: run in the background)\n"
+	       "  -A NAME     attach to the session of -F: print its last output, stop it\n"
+	       "  -S SIZE[,N] with -o: switch files (FILE.0, FILE.1...) past SIZE MB, keep N\n"
 	       "  -D          print protocol events on stderr (repeatable)\n"
 	       "  -h          show this help\n", USAGE);
 }
@@ -156,6 +202,34 @@ static long parse_number(const char *s, long max)
 	return v;
 }
 
+/*
+ * -S SIZE[,N]: SIZE in MB, or in KB with a k suffix (small files for
+ * tests); N files kept.
+ */
+static int parse_file_limit(struct options *o, const char *arg)
+{
+	char size[32];
+	const char *comma = strchr(arg, ',');
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+	long long unit = 1 << 20;
+	long v;
+
+	if (n == 0 || n >= sizeof(size))
+		return usage_error("bad -S value '%s', expected SIZE[,N]", arg);
+	memcpy(size, arg, n);
+	size[n] = '\0';
+	if (size[n - 1] == 'k') {
+		size[n - 1] = '\0';
+		unit = 1 << 10;
+	}
+	v = parse_number(size, 1000000);
+	o->file_count = comma ? parse_number(comma + 1, INT_MAX) : 0;
+	if (v < 0 || o->file_count < 0)
+		return usage_error("bad -S value '%s', expected SIZE[,N]", arg);
+	o->file_limit = v * unit;
+	return 0;
+}
+
 static int parse_option(struct options *o, int c, const char *arg)
 {
 	switch (c) {
@@ -171,8 +245,38 @@ static int parse_option(struct options *o, int c, const char *arg)
 	case 's':
 		o->bufsize_mb = parse_number(arg, 4096);
 		return o->bufsize_mb < 0 ? usage_error("bad -s value '%s'", arg) : 0;
+	case 'b': o->bulk = true; return 0;
+	case 'F': o->flight = true; return 0;
+	case 'A': o->attach = arg; return 0;
+	case 'S': return parse_file_limit(o, arg);
 	}
 	return usage_error("unknown option '-%s'", (char[]){ (char)optopt, 0 });
+}
+
+/* Options that do not go together; 1 after a message. */
+static int check_combinations(const struct options *o)
+{
+	if (o->command && o->target)
+		return usage_error("%s-c and -x cannot be used together", "");
+	if (o->file_limit && !o->out_path)
+		return usage_error("%s-S needs -o", "");
+	if (o->flight && o->command)
+		return usage_error("%s-F and -c cannot be used together", "");
+	if (o->flight && o->timeout_s && !o->out_path)
+		return usage_error("%s-T needs -o with -F (a detached session has no clock)", "");
+	return 0;
+}
+
+/* -A NAME takes no module file, parameters or start-up options. */
+static int check_attach(const struct options *o, int rest)
+{
+	if (rest > 0)
+		return usage_error("%s-A takes a module name, not a module file or parameters", "");
+	if (o->command || o->target || o->bufsize_mb || o->flight || o->timeout_s)
+		return usage_error("%s-A cannot be used with -c, -x, -s, -F or -T", "");
+	if (o->file_limit && !o->out_path)
+		return usage_error("%s-S needs -o", "");
+	return 0;
 }
 
 /* Fill o from argv; 0 on success, 1 after a message, -1 after help. */
@@ -181,21 +285,23 @@ static int parse_args(struct options *o, int argc, char **argv)
 	int c, i;
 
 	opterr = 0;
-	while ((c = getopt(argc, argv, "+o:T:c:x:s:Dh")) != -1) {
+	while ((c = getopt(argc, argv, "+o:T:c:x:s:bFA:S:Dh")) != -1) {
 		if (c == 'h') {
 			help();
 			return -1;
 		}
-		if (c == '?' && strchr("oTcxs", optopt))
+		if (c == '?' && strchr("oTcxsAS", optopt))
 			return usage_error("option '-%s' needs a value",
 					   (char[]){ (char)optopt, 0 });
 		if (parse_option(o, c, optarg))
 			return 1;
 	}
+	if (o->attach)
+		return check_attach(o, argc - optind);
 	if (optind >= argc)
 		return usage_error("%sno module given", "");
-	if (o->command && o->target)
-		return usage_error("%s-c and -x cannot be used together", "");
+	if (check_combinations(o))
+		return 1;
 	o->module = argv[optind];
 	o->params = argv + optind + 1;
 	o->nparams = argc - optind - 1;
@@ -413,6 +519,10 @@ static char *build_params(const struct session *s)
 	*q = '\0';
 	if (o->bufsize_mb)
 		q += sprintf(q, SONDE_PARAM_BUFSIZE "=%ld ", o->bufsize_mb);
+	if (o->bulk)
+		q += sprintf(q, SONDE_PARAM_BULK "=1 ");
+	if (o->flight && !o->out_path)
+		q += sprintf(q, SONDE_PARAM_FLIGHT "=1 ");
 	if (s->child > 0 || o->target)
 		q += sprintf(q, SONDE_PARAM_TARGET "=%ld ",
 			     s->child > 0 ? (long)s->child : o->target);
@@ -509,7 +619,7 @@ static int open_channel(const struct session *s, const char *file, int flags)
 	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		error_msg("cannot open %s: %s (is %s a sonde module?)", path,
-			  strerror(errno), s->opt->module);
+			  strerror(errno), s->opt->module ? s->opt->module : s->name);
 	return fd;
 }
 
@@ -536,18 +646,93 @@ static void write_all(struct session *s, int fd, const char *p, size_t n)
 	}
 }
 
-/* Route one frame: output to the output file, messages to stderr. */
+/* Open the sink's (next) file; with -S, remove the one that falls out
+ * of the N kept. */
+static int sink_open(struct session *s, struct sink *k)
+{
+	const struct options *o = s->opt;
+	char *name = k->base;
+
+	k->written = 0;
+	if (!k->base) {
+		k->fd = STDOUT_FILENO;
+		return 0;
+	}
+	if (o->file_limit && asprintf(&name, "%s.%d", k->base, k->index) < 0)
+		return 1;
+	k->fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (k->fd < 0)
+		error_msg("cannot open output file %s: %s", name, strerror(errno));
+	if (name != k->base)
+		free(name);
+	if (o->file_limit && o->file_count && k->index >= o->file_count &&
+	    asprintf(&name, "%s.%ld", k->base, k->index - o->file_count) >= 0) {
+		unlink(name);
+		free(name);
+	}
+	return k->fd < 0;
+}
+
+/* Write one frame's text; with -S, whole frames go to the next file
+ * once this one would grow past the limit. */
+static void sink_write(struct session *s, struct sink *k, const char *text,
+		       size_t len)
+{
+	long long limit = s->opt->file_limit;
+
+	if (limit && k->fd >= 0 && k->written && k->written + (long long)len > limit) {
+		close(k->fd);
+		k->fd = -1;
+		k->index++;
+	}
+	if (k->fd < 0 && sink_open(s, k)) {
+		s->failed = true;
+		request_stop(s, "output failed");
+		return;
+	}
+	write_all(s, k->fd, text, len);
+	k->written += len;
+}
+
+/* Bulk mode: the sink of a CPU, FILE_CPU with -o FILE, else stpd_cpuCPU
+ * as stap names them. */
+static struct sink *cpu_sink(struct session *s, unsigned int cpu)
+{
+	const char *o = s->opt->out_path;
+	size_t n = s->ncpu_out;
+
+	if (cpu >= n) {
+		s->cpu_out = realloc(s->cpu_out, (cpu + 1) * sizeof(*s->cpu_out));
+		if (!s->cpu_out) {
+			error_msg("out of memory");
+			exit(1);
+		}
+		memset(s->cpu_out + n, 0, (cpu + 1 - n) * sizeof(*s->cpu_out));
+		for (; n <= cpu; n++)
+			s->cpu_out[n].fd = -1;
+		s->ncpu_out = n;
+	}
+	if (!s->cpu_out[cpu].base &&
+	    (o ? asprintf(&s->cpu_out[cpu].base, "%s_%u", o, cpu)
+	       : asprintf(&s->cpu_out[cpu].base, "stpd_cpu%u", cpu)) < 0)
+		s->cpu_out[cpu].base = NULL;
+	return &s->cpu_out[cpu];
+}
+
+/* Route one frame: output to the output file, messages to stderr.  Bulk
+ * mode merges no CPUs, so only each CPU's order holds there. */
 static void handle_frame(struct session *s, const struct sonde_frame *f,
 			 const char *text)
 {
-	if (f->seq <= s->last_seq)
+	if (f->seq <= s->last_seq && !s->opt->bulk)
 		fprintf(stderr, PROG ": warning: frame %llu after frame %llu (out of order)\n",
 			(unsigned long long)f->seq, s->last_seq);
 	s->last_seq = f->seq;
 	switch (f->type) {
 	case SONDE_FRAME_OUTPUT:
 		if (!s->failed)
-			write_all(s, s->out_fd, text, f->len);
+			sink_write(s, s->opt->bulk ? cpu_sink(s, f->cpu) : &s->out,
+				   text, f->len);
 		break;
 	case SONDE_FRAME_WARNING:
 		fprintf(stderr, "WARNING: %.*s\n", (int)f->len, text);
@@ -590,14 +775,67 @@ static void drain_data(struct session *s)
 
 /* ---------------------------------------------------------------- control */
 
-static void send_command(struct session *s, const char *cmd)
+/*
+ * Commands run the probes they start (begin, end) in the writing process
+ * and the write returns when those are done; it is made from a thread so
+ * that the main loop keeps draining their output.  One command at a time,
+ * in order: a stop sent while the start still runs waits its turn.
+ */
+static void *writer_main(void *arg)
 {
+	struct writer *w = arg;
+	int err = 0;
+
+	if (write(w->fd, w->cmd, strlen(w->cmd)) < 0)
+		err = errno;
+	if (write(w->done[1], &err, sizeof(err)) != sizeof(err))
+		abort();                 /* a pipe of our own: cannot fail */
+	return NULL;
+}
+
+static void writer_launch(struct session *s, const char *cmd)
+{
+	int err;
+
 	debug_msg(s, "sending %s", cmd);
-	if (write(s->ctl_fd, cmd, strlen(cmd)) < 0) {
-		error_msg("cannot send %s to the module: %s", cmd, strerror(errno));
-		/* Give up on the session; unloading still stops it. */
+	s->w.cmd = cmd;
+	s->w.fd = s->ctl_fd;
+	err = pthread_create(&s->w.thread, NULL, writer_main, &s->w);
+	if (err) {
+		error_msg("cannot start a thread: %s", strerror(err));
+		s->w.cmd = NULL;
 		s->failed = s->stopped = s->data_eof = true;
 	}
+}
+
+static void send_command(struct session *s, const char *cmd)
+{
+	if (s->w.cmd)
+		s->w.next = cmd;
+	else
+		writer_launch(s, cmd);
+}
+
+/* The writer thread finished its command: report a failure, go on with
+ * the next command. */
+static void writer_done(struct session *s)
+{
+	const char *cmd = s->w.cmd, *next = s->w.next;
+	int err;
+
+	if (read(s->w.done[0], &err, sizeof(err)) != sizeof(err))
+		return;
+	pthread_join(s->w.thread, NULL);
+	s->w.cmd = s->w.next = NULL;
+	debug_msg(s, "%s done", cmd);
+	if (err) {
+		error_msg("cannot send %s to the module: %s", cmd, strerror(err));
+		/* Give up on the session; unloading still stops it. */
+		s->failed = s->stopped = s->data_eof = true;
+		return;
+	}
+	if (next)
+		writer_launch(s, next);
 }
 
 static void request_stop(struct session *s, const char *why)
@@ -629,6 +867,7 @@ static void handle_event(struct session *s, const char *line)
 {
 	debug_msg(s, "event: %s", line);
 	if (!strcmp(line, "running")) {
+		s->detach = s->opt->flight;
 		release_command(s);
 		if (s->opt->timeout_s)
 			s->deadline_ms = now_ms() + s->opt->timeout_s * 1000;
@@ -674,17 +913,31 @@ static void drain_ctl(struct session *s)
 	}
 }
 
+/* A -c command that failed or was killed is worth a warning; the
+ * status of the session stays the loader's own, as with stap. */
+static void report_command_status(int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status))
+		fprintf(stderr, "WARNING: the command exited with status %d\n",
+			WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		fprintf(stderr, "WARNING: the command was killed by signal %d (%s)\n",
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+}
+
 static void handle_signals(struct session *s)
 {
 	struct signalfd_siginfo si;
+	int status;
 
 	while (read(s->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo != SIGCHLD) {
 			request_stop(s, strsignal(si.ssi_signo));
 			continue;
 		}
-		if (s->child > 0 && waitpid(s->child, NULL, WNOHANG) == s->child) {
+		if (s->child > 0 && waitpid(s->child, &status, WNOHANG) == s->child) {
 			s->child = 0;
+			report_command_status(status);
 			request_stop(s, "the command ended");
 		}
 	}
@@ -717,19 +970,24 @@ static void check_deadlines(struct session *s)
 	}
 }
 
-/* Stream output and events until the session stopped and all is read. */
-static void run_session(struct session *s)
+/* Stream output and events until the session stopped and all is read,
+ * or with -F until it runs. */
+static void session_loop(struct session *s)
 {
-	send_command(s, "start");
-	while (!(s->stopped && s->data_eof)) {
-		struct pollfd p[3] = {
+	/* A failed session does not wait for a command stuck in the module. */
+	while (!(s->stopped && s->data_eof && (!s->w.cmd || s->failed)) &&
+	       !(s->detach && !s->w.cmd && !s->stop_sent)) {
+		struct pollfd p[4] = {
 			{ .fd = s->data_eof ? -1 : s->data_fd, .events = POLLIN },
 			{ .fd = s->ctl_fd, .events = POLLIN },
 			{ .fd = s->sig_fd, .events = POLLIN },
+			{ .fd = s->w.done[0], .events = POLLIN },
 		};
 
-		if (poll(p, 3, poll_timeout(s)) < 0 && errno != EINTR)
+		if (poll(p, 4, poll_timeout(s)) < 0 && errno != EINTR)
 			break;
+		if (p[3].revents)
+			writer_done(s);
 		if (p[2].revents)
 			handle_signals(s);
 		if (p[1].revents)
@@ -776,17 +1034,26 @@ static void report_summary(const struct session *s)
 
 /* ---------------------------------------------------------------- main */
 
+/* The output file is opened before loading, so that a bad path fails
+ * first; bulk files are made as CPUs print. */
 static int open_output(struct session *s)
 {
-	s->out_fd = STDOUT_FILENO;
-	if (!s->opt->out_path)
-		return 0;
-	s->out_fd = open(s->opt->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (s->out_fd < 0) {
-		error_msg("cannot open output file %s: %s", s->opt->out_path, strerror(errno));
-		return 1;
+	s->out.base = (char *)s->opt->out_path;
+	return s->opt->bulk ? 0 : sink_open(s, &s->out);
+}
+
+static void close_output(struct session *s)
+{
+	size_t i;
+
+	if (s->out.fd > STDOUT_FILENO)
+		close(s->out.fd);
+	for (i = 0; i < s->ncpu_out; i++) {
+		if (s->cpu_out[i].fd >= 0)
+			close(s->cpu_out[i].fd);
+		free(s->cpu_out[i].base);
 	}
-	return 0;
+	free(s->cpu_out);
 }
 
 /* Block the signals we handle and get them through a signalfd. */
@@ -815,6 +1082,11 @@ static int catch_signals(struct session *s, sigset_t *old_mask)
  * but a held-back command. */
 static int prepare(struct session *s, sigset_t *old_mask)
 {
+	if (s->opt->attach) {
+		name_from_path(s->opt->attach, s->name, sizeof(s->name));
+		return check_environment() || open_output(s) ||
+		       catch_signals(s, old_mask);
+	}
 	if (access(s->opt->module, F_OK)) {
 		error_msg("no module file %s", s->opt->module);
 		return 1;
@@ -825,24 +1097,35 @@ static int prepare(struct session *s, sigset_t *old_mask)
 	return s->opt->command ? spawn_command(s, old_mask) : 0;
 }
 
-/* Load, run, unload; returns the exit status. */
-static int run(struct session *s)
+/* Open the module's files and the writer's pipe; false after a message. */
+static bool open_session(struct session *s)
 {
-	int status;
-
-	if (load_module(s))
-		return 1;
 	s->data_fd = open_channel(s, "data", O_RDONLY);
 	s->ctl_fd = s->data_fd < 0 ? -1 : open_channel(s, "ctl", O_RDWR);
-	if (s->ctl_fd >= 0)
-		run_session(s);
-	else
-		s->failed = true;
-	end_command(s);
+	if (s->ctl_fd >= 0 && pipe2(s->w.done, O_CLOEXEC)) {
+		error_msg("cannot create a pipe: %s", strerror(errno));
+		close(s->ctl_fd);
+		s->ctl_fd = -1;
+	}
+	return s->ctl_fd >= 0;
+}
+
+static void close_session(struct session *s)
+{
 	if (s->data_fd >= 0)
 		close(s->data_fd);
 	if (s->ctl_fd >= 0)
 		close(s->ctl_fd);
+	s->data_fd = s->ctl_fd = -1;
+}
+
+/* Stop (if need be), unload and report; returns the exit status. */
+static int finish(struct session *s)
+{
+	int status;
+
+	end_command(s);
+	close_session(s);
 	status = unload_module(s);
 	report_summary(s);
 	if (s->failed || s->error_frames || s->st.errors)
@@ -850,11 +1133,87 @@ static int run(struct session *s)
 	return status;
 }
 
+/*
+ * -F without -o: leave the session running with its output in the
+ * module's flight recorder, for a later -A.
+ */
+static int detach(struct session *s)
+{
+	close_session(s);
+	fprintf(stderr, PROG ": %s runs in flight recorder mode; 'sonde-run -A %s' prints its last output and stops it\n",
+		s->name, s->name);
+	return 0;
+}
+
+/*
+ * -F with -o: go on in the background, writing to the output file until
+ * exit(), SIGTERM or -T; the parent prints the process id and returns.
+ */
+static int daemonize(struct session *s)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		error_msg("cannot fork: %s", strerror(errno));
+		return finish(s);
+	}
+	if (pid > 0) {
+		printf("%d\n", (int)pid);
+		return -1;                   /* the caller returns 0 */
+	}
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+	}
+	s->detach = false;
+	session_loop(s);
+	return finish(s);
+}
+
+/* Load, run, unload; returns the exit status. */
+static int run(struct session *s)
+{
+	if (load_module(s))
+		return 1;
+	if (!open_session(s)) {
+		s->failed = true;
+		return finish(s);
+	}
+	send_command(s, "start");
+	session_loop(s);
+	if (s->detach && !s->stop_sent && !s->failed)
+		return s->opt->out_path ? daemonize(s) : detach(s);
+	return finish(s);
+}
+
+/* -A: stop a detached session and print what its recorder kept. */
+static int attach(struct session *s)
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "/proc/" SONDE_PROC_PREFIX "%s", s->name);
+	if (access(dir, F_OK)) {
+		error_msg("no session %s is loaded (no %s)", s->name, dir);
+		return 1;
+	}
+	if (!open_session(s)) {
+		s->failed = true;
+		return finish(s);
+	}
+	request_stop(s, "attached (-A)");
+	session_loop(s);
+	return finish(s);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = { 0 };
 	struct session s = { .opt = &opt, .data_fd = -1, .ctl_fd = -1,
-			     .sig_fd = -1, .gate_fd = -1 };
+			     .sig_fd = -1, .gate_fd = -1, .out.fd = -1 };
 	sigset_t old_mask;
 	int ret;
 
@@ -865,8 +1224,9 @@ int main(int argc, char **argv)
 		end_command(&s);
 		return 1;
 	}
-	ret = run(&s);
-	if (s.out_fd != STDOUT_FILENO)
-		close(s.out_fd);
+	ret = opt.attach ? attach(&s) : run(&s);
+	if (ret < 0)
+		return 0;                    /* the parent of a daemon */
+	close_output(&s);
 	return ret;
 }

@@ -94,14 +94,23 @@ else
 	echo "FAIL cli/script-args"; sed 's/^/  /' <<<"$out"
 fi
 
-# Output modes the loader lacks are refused before any pass runs.
-for opt in -b -F "-S 5"; do
-	# shellcheck disable=SC2086
-	"$sonde" $opt -e 'probe begin { exit() }' >"$tmp/out" 2>"$tmp/err"; st=$?
-	o=${opt%% *}
-	if [ $st -eq 1 ] && grep -qx "sonde: error: option $o is not supported by sonde-run yet; run without it or stop earlier with -p4" "$tmp/err"; then
-		echo "PASS cli/refuse$o"
+# Output-mode combinations the loader cannot honour are refused before
+# any pass runs.
+refuse() {
+	local name=$1 msg=$2
+	shift 2
+	"$sonde" "$@" -e 'probe begin { exit() }' >"$tmp/out" 2>"$tmp/err"; st=$?
+	if [ $st -eq 1 ] && grep -qxF "sonde: error: $msg" "$tmp/err"; then
+		echo "PASS cli/refuse-$name"
 	else
-		echo "FAIL cli/refuse$o"; echo "  status $st"; sed 's/^/  | /' "$tmp/err"
+		echo "FAIL cli/refuse-$name"; echo "  status $st"; sed 's/^/  | /' "$tmp/err"
 	fi
+}
+refuse S-without-o "option -S needs -o" -S 5
+refuse F-with-c "options -F and -c cannot be used together" -F -c true
+for opt in -b -F "-S 5"; do
+	o=${opt%% *}
+	# shellcheck disable=SC2086
+	refuse "vm$o" "option $o does not work with --vm: the VM's files and sessions end with the run; stop earlier with -p4 and run the module with sonde-run" \
+		--vm $opt -o "$tmp/o"
 done

@@ -86,6 +86,10 @@ host_checks() {
     expect_host usage-no-module 1 '^sonde-run: error: no module given' "$run"
     expect_host usage-bad-T 1 "bad -T value 'x'" "$run" -T x m.ko
     expect_host usage-bad-param 1 "bad module parameter 'oops'" "$run" m.ko oops
+    expect_host usage-S-without-o 1 '^sonde-run: error: -S needs -o$' "$run" -S 5 m.ko
+    expect_host usage-bad-S 1 "bad -S value '5,x'" "$run" -S 5,x -o f m.ko
+    expect_host usage-attach-module 1 'error: -A takes a module name' "$run" -A m m.ko
+    expect_host usage-F-with-c 1 'error: -F and -c cannot be used together' "$run" -F -c true m.ko
     expect_host missing-file 1 '^sonde-run: error: no module file /nonexistent.ko$' \
         "$run" /nonexistent.ko
     expect_host not-a-module 1 'is not a kernel module' "$run" /bin/true
@@ -108,6 +112,8 @@ run() { n=$1; shift; "$@" >/tmp/c/$n.out 2>/tmp/c/$n.err; echo $? >/tmp/c/$n.rc;
 up() { cut -d' ' -f1 /proc/uptime; }
 run hello sonde-run -D t_hello.ko 'greeting=big world'
 run order sonde-run t_order.ko
+sonde-run t_hello.ko ctx=1 >/tmp/c/context.out 2>/tmp/c/context.err & p=$!
+wait $p; echo $? >/tmp/c/context.rc; echo $p >/tmp/c/context.pid
 t0=$(up); run timeout sonde-run -D -T 2 t_hello.ko stay=1; t1=$(up)
 echo "$t0 $t1" >/tmp/c/timeout.time
 sonde-run -D t_hello.ko stay=1 >/tmp/c/sigint.out 2>/tmp/c/sigint.err & p=$!
@@ -120,6 +126,26 @@ run error sonde-run t_hello.ko fail=1
 run overtime sonde-run t_hello.ko spin=1 sonde_maxaction=1000
 run warn sonde-run t_hello.ko warn=1
 run flood sonde-run -D t_flood.ko sonde_bufsize_kb=16
+run cmdstatus sonde-run -c 'exit 3' t_hello.ko stay=1
+run cmdsignal sonde-run -c 'kill -KILL $$' t_hello.ko stay=1
+mkdir -p /tmp/s /tmp/s/std
+run bulk sonde-run -b -o /tmp/c/bulk t_order.ko
+(cd /tmp/s/std && sonde-run -b /root/t_order.ko >/dev/null 2>&1; ls >/tmp/c/bulkstd.ls)
+run rotate sonde-run -S 64k,3 -o /tmp/s/rot t_flood.ko records=3000
+ls /tmp/s >/tmp/c/rotate.ls
+wc -c /tmp/s/rot.* >/tmp/c/rotate.sizes
+cat /tmp/s/rot.* | cut -c1-12 >/tmp/c/rotate.lines
+run flight sonde-run -F t_flood.ko records=3000 stay=1 sonde_bufsize_kb=64
+ls /proc/sonde_t_flood >/tmp/c/flight.proc 2>&1
+run attach sonde-run -D -A t_flood
+grep -c '^t_flood' /proc/modules >/tmp/c/attach.left
+run attachnone sonde-run -A t_nosuch
+sonde-run -F -o /tmp/c/daemon.file t_hello.ko stay=1 >/tmp/c/daemon.out 2>/tmp/c/daemon.err
+echo $? >/tmp/c/daemon.rc
+ls /proc/sonde_t_hello >/tmp/c/daemon.proc 2>&1
+kill -TERM "$(cat /tmp/c/daemon.out)"
+i=0; while [ -e /proc/sonde_t_hello ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+grep -c '^t_hello' /proc/modules >/tmp/c/daemon.left
 run badvalue sonde-run t_hello.ko stay=maybe
 run wrongkernel sonde-run other/t_hello.ko
 insmod t_hello.ko; run loaded sonde-run t_hello.ko; rmmod t_hello
@@ -175,6 +201,16 @@ check_hello() {
 }
 
 # Lines of one invocation stay together; each CPU's come in order.
+# Begin and end probes run in the loader's process.
+check_context() {
+    local pid
+    expect_rc context 0
+    pid=$(cat "$c/context.pid")
+    expect_out context "^begin comm=sonde-run tgid=$pid\$"
+    expect_out context "^end comm=sonde-run tgid=$pid\$"
+    check "begin-end-in-loader-$1"
+}
+
 check_order() {
     local lines want
     expect_rc order 0
@@ -239,6 +275,78 @@ check_messages() {
     check "script-warning-$1"
 }
 
+# -c: the command's failure is a warning; the status stays the loader's.
+check_command_status() {
+    expect_rc cmdstatus 0
+    expect_err cmdstatus '^WARNING: the command exited with status 3$'
+    check "command-status-$1"
+    expect_rc cmdsignal 0
+    expect_err cmdsignal '^WARNING: the command was killed by signal 9 '
+    check "command-signal-$1"
+}
+
+# -b: a file per CPU, each with that CPU's lines in order.
+check_bulk() {
+    local cpu f
+    expect_rc bulk 0
+    [[ ! -s $c/bulk.out ]] || err "stdout not empty with -b -o"
+    for ((cpu = 0; cpu < $2; cpu++)); do
+        f=$c/bulk_$cpu
+        [[ -f $f ]] || { err "no file bulk_$cpu"; continue; }
+        awk -v cpu="$cpu" -v want=$((3 * order_per_cpu)) '
+            { split($1, a, "="); split($2, b, "=")
+              if (a[2] != cpu) bad = "line " NR ": " $0 " in the file of cpu " cpu
+              if (b[2] < last) bad = "line " NR ": " $0 " after n=" last
+              last = b[2] }
+            END { if (NR != want) bad = NR " lines, expected " want; if (bad) print bad }' \
+            "$f" >>"$work/errors"
+    done
+    [[ $(cat "$c/bulkstd.ls" 2>/dev/null | paste -sd' ') == "$(seq -f 'stpd_cpu%g' 0 $(($2 - 1)) | paste -sd' ')" ]] ||
+        err "files without -o: $(paste -sd' ' "$c/bulkstd.ls" 2>/dev/null)"
+    check "bulk-files-$1"
+}
+
+# -S 64k,3: 3000 records of 94 bytes fill files of at most 64 KB; the
+# last three are kept and hold consecutive records up to the last.
+check_rotate() {
+    expect_rc rotate 0
+    [[ $(paste -sd' ' "$c/rotate.ls") == "rot.2 rot.3 rot.4 std" ]] ||
+        err "files: $(paste -sd' ' "$c/rotate.ls")"
+    awk '$2 != "total" && $1 > 65536 { print "file " $2 " has " $1 " bytes" }' \
+        "$c/rotate.sizes" >>"$work/errors"
+    awk '{ n = $2 + 0; if (NR > 1 && n != last + 1) bad = "record " n " after " last; last = n }
+         END { if (last != 2999) bad = bad " last record " last; if (bad) print bad }' \
+        "$c/rotate.lines" >>"$work/errors"
+    check "output-file-switch-$1"
+}
+
+# -F detaches from a running session; -A stops it and prints the newest
+# records the recorder kept, in order, then unloads it.
+check_flight() {
+    local n
+    expect_rc flight 0
+    expect_err flight "t_flood runs in flight recorder mode; 'sonde-run -A t_flood'"
+    grep -q '^ctl$' "$c/flight.proc" || err "module not running after -F: $(head -c 200 "$c/flight.proc")"
+    expect_rc attach 0
+    n=$(grep -c '^flood ' "$c/attach.out")
+    ((n > 50 && n < 3000)) || err "$n records kept, expected some but not all"
+    grep '^flood ' "$c/attach.out" | awk '{ n = $2 + 0; if (NR > 1 && n != last + 1) bad = "record " n " after " last; last = n }
+         END { if (last != 2999) bad = bad " last record " last; if (bad) print bad }' >>"$work/errors"
+    no_err attach 'records dropped|out of order|ERROR|error:'
+    [[ $(cat "$c/attach.left") == 0 ]] || err "module left loaded after -A"
+    check "flight-recorder-$1"
+    expect_rc attachnone 1
+    expect_err attachnone '^sonde-run: error: no session t_nosuch is loaded'
+    check "attach-missing-$1"
+    expect_rc daemon 0
+    [[ $(cat "$c/daemon.out") =~ ^[0-9]+$ ]] || err "stdout: $(head -c 200 "$c/daemon.out")"
+    grep -q '^ctl$' "$c/daemon.proc" || err "module not running after -F -o"
+    [[ $(cat "$c/daemon.left") == 0 ]] || err "module left loaded after SIGTERM"
+    [[ $(cat "$c/daemon.file" 2>/dev/null) == $'hello world\nend reached' ]] ||
+        err "output file: $(head -c 200 "$c/daemon.file" 2>/dev/null)"
+    check "flight-daemon-$1"
+}
+
 check_flood() {
     local lines dropped
     expect_rc flood 0
@@ -298,11 +406,16 @@ run_vm() {
     c=$d/cases
     split_cases "$d/stream" "$c"
     check_hello "$series"
+    check_context "$series"
     check_order "$series" "$cpus"
     check_stops "$series"
     check_command "$series"
     check_messages "$series"
     check_flood "$series"
+    check_command_status "$series"
+    check_bulk "$series" "$cpus"
+    check_rotate "$series"
+    check_flight "$series"
     check_load_errors "$series"
     check_stress "$series" "$d/klog"
 }

@@ -3,12 +3,15 @@
  * t_flood: begin runs RECORDS invocations of about 100 bytes each, far
  * more than a small buffer holds, then asks to exit.  The buffer must
  * drop and count what does not fit instead of blocking: output lines
- * plus the dropped count make RECORDS.
+ * plus the dropped count make RECORDS.  With stay, the session keeps
+ * running instead (flight recorder and output file tests).
  */
 #include "lifecycle.h"
 
 static unsigned int records = 20000;
 module_param(records, uint, 0444);
+static bool stay;
+module_param(stay, bool, 0444);
 
 static void flood_begin(void)
 {
@@ -22,7 +25,8 @@ static void flood_begin(void)
 			     "................................................................................");
 		sonde_probe_exit(c);
 	}
-	sonde_request_exit();
+	if (!stay)
+		sonde_request_exit();
 }
 
 static const struct sonde_script flood_script = {

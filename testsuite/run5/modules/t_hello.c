@@ -4,8 +4,10 @@
  * parameter, stays running, reports an error, spins into overtime or
  * warns; otherwise it asks to exit at once.  End prints a last line.
  * Exercises output from begin/end, exit(), stop by the loader, module
- * parameters, the target pid, errors and the overtime limit.
+ * parameters, the target pid, errors and the overtime limit; with ctx,
+ * begin and end name the process they run in (the loader's).
  */
+#include <linux/sched.h>
 #include "lifecycle.h"
 
 static char *greeting = "world";
@@ -18,10 +20,20 @@ static bool spin;
 module_param(spin, bool, 0444);
 static bool warn;
 module_param(warn, bool, 0444);
+static bool ctx;
+module_param(ctx, bool, 0444);
+
+static void print_process(struct sonde_ctx *c, const char *what)
+{
+	if (ctx)
+		sonde_printf(c, "%s comm=%s tgid=%d\n", what, current->comm,
+			     task_tgid_nr(current));
+}
 
 static void hello_body(struct sonde_ctx *c)
 {
 	sonde_printf(c, "hello %s\n", greeting);
+	print_process(c, "begin");
 	if (sonde_target_pid())
 		sonde_printf(c, "target=%d\n", sonde_target_pid());
 	if (warn)
@@ -56,6 +68,7 @@ static void hello_end(void)
 	if (!sonde_end_enter(&c, "end"))
 		return;
 	sonde_print(c, "end reached\n");
+	print_process(c, "end");
 	sonde_probe_exit(c);
 }
 
