@@ -2,14 +2,16 @@
 # Install what src/sonde-vm and testsuite/vm need (Debian, run as root).
 # Idempotent: installs only missing packages, and runs "apt-get update"
 # only when a base package is missing.  The 6.12 cloud kernel (image and
-# headers) is added when the package lists offer it.
+# headers, and its -dbg package for symbols) is added when the package
+# lists offer it.
 
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 base_packages=(qemu-system-x86 busybox-static cpio gcc make
                linux-image-cloud-amd64 linux-headers-cloud-amd64)
-optional_packages=(linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64)
+optional_packages=(linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
+                   linux-image-6.12-cloud-amd64-dbg)
 
 # True if package $1 is installed.
 installed() {
