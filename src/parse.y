@@ -1632,15 +1632,21 @@ static inline int raw_token(const Token *t)
 	}
 }
 
+/* Out of line: the array grows only while the first few expressions
+   are read. */
+__attribute__((noinline)) static void fast_grow(Parser *p)
+{
+	p->fast_cap = p->fast_cap ? 2 * p->fast_cap : 64;
+	p->fast_toks = xrealloc(p->fast_toks,
+				p->fast_cap * sizeof *p->fast_toks);
+}
+
 /* Makes `t`, or else the next raw token, the lookahead. */
 static void fast_read(Fast *f, const Token *t)
 {
 	Parser *p = f->p;
-	if (p->fast_n == p->fast_cap) {
-		p->fast_cap = p->fast_cap ? 2 * p->fast_cap : 64;
-		p->fast_toks = xrealloc(p->fast_toks,
-					p->fast_cap * sizeof *p->fast_toks);
-	}
+	if (__builtin_expect(p->fast_n == p->fast_cap, 0))
+		fast_grow(p);
 	Token *la = &p->fast_toks[p->fast_n++];
 	if (t)
 		*la = *t;

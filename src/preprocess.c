@@ -1317,6 +1317,20 @@ static bool plain(const Token *t)
 	}
 }
 
+/* Everything but pp_next's fast path, out of line so that the fast path
+   needs no stack frame of its own. */
+__attribute__((noinline)) static void next_slow(Preproc *pp, Token *out)
+{
+	Token t;
+	if (pp->has_ahead) {
+		pp->has_ahead = false;
+		t = pp->ahead;
+	} else {
+		t = next_token(pp);
+	}
+	*out = t.kind == TOK_STRING ? join_strings(pp, t) : t;
+}
+
 void pp_next(Preproc *pp, Token *out)
 {
 	/* Fast path: straight from the lexer, outside any expansion. */
@@ -1327,14 +1341,7 @@ void pp_next(Preproc *pp, Token *out)
 			return;
 		push_back(pp, *out, -1);
 	}
-	Token t;
-	if (pp->has_ahead) {
-		pp->has_ahead = false;
-		t = pp->ahead;
-	} else {
-		t = next_token(pp);
-	}
-	*out = t.kind == TOK_STRING ? join_strings(pp, t) : t;
+	next_slow(pp, out);
 }
 
 Preproc *pp_open(Session *s, uint16_t file)

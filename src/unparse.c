@@ -34,15 +34,17 @@ typedef struct Out {
 	char buf[OUT_CHUNK + 128];	/* room for one number or piece */
 } Out;
 
-static void flush(Out *o)
+__attribute__((noinline)) static void flush(Out *o)
 {
 	fwrite(o->buf, 1, o->len, o->f);
 	o->len = 0;
 }
 
-static void put_n(Out *o, const char *s, size_t n)
+/* The put_ functions are inline: most pieces are a few bytes, and a
+   call per piece would cost more than the copy. */
+static inline void put_n(Out *o, const char *s, size_t n)
 {
-	if (o->len + n > OUT_CHUNK) {
+	if (__builtin_expect(o->len + n > OUT_CHUNK, 0)) {
 		flush(o);
 		if (n > OUT_CHUNK) {
 			fwrite(s, 1, n, o->f);
@@ -53,16 +55,32 @@ static void put_n(Out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static void put_s(Out *o, const char *s)
+/* For literals, whose length the compiler knows. */
+static inline void put_s(Out *o, const char *s)
 {
 	put_n(o, s, strlen(s));
 }
 
-static void put_c(Out *o, char c)
+static inline void put_c(Out *o, char c)
 {
-	if (o->len >= OUT_CHUNK)
+	if (__builtin_expect(o->len >= OUT_CHUNK, 0))
 		flush(o);
 	o->buf[o->len++] = c;
+}
+
+/* A name or other NUL-terminated text of the tree: copied byte by byte
+   up to its NUL, since names are short and their length unknown. */
+static void put_name(Out *o, const char *s)
+{
+	for (;;) {
+		char *d = o->buf + o->len, *end = o->buf + OUT_CHUNK;
+		while (d < end && *s)
+			*d++ = *s++;
+		o->len = (size_t)(d - o->buf);
+		if (!*s)
+			return;
+		flush(o);
+	}
 }
 
 /* For the rare pieces with a format; at most 127 bytes. */
@@ -185,9 +203,9 @@ static void string(const char *s, uint32_t n, Out *out)
 
 static void embedded(const char *code, const char *before, Out *out)
 {
-	put_s(out, before);
+	put_name(out, before);
 	put_n(out, "%{", 2);
-	put_s(out, code);
+	put_name(out, code);
 	put_n(out, "%}", 2);
 }
 
@@ -217,7 +235,7 @@ static void comps(const TComp *c, uint32_t n, uint8_t flags, Out *out)
 			put_c(out, ']');
 		} else {
 			put_n(out, "->", 2);
-			put_s(out, c[i].name);
+			put_name(out, c[i].name);
 		}
 	}
 	if (flags & EF_PRETTY_DEEP)
@@ -241,7 +259,7 @@ static void prefix(const Expr *e, Out *out)
 	char last = op[strlen(op) - 1];
 	bool fuse = (next == last && strchr("-+&", last)) ||
 		    (last == '!' && next == '~');
-	put_s(out, op);
+	put_name(out, op);
 	if (fuse) {
 		put_c(out, '(');
 		expr(e->kid.a, out);
@@ -257,7 +275,7 @@ static void deref(const Expr *e, Out *out);
 static void infix(const Expr *e, Out *out)
 {
 	put_c(out, ' ');
-	put_s(out, ast_op_str((Op)e->op));
+	put_name(out, ast_op_str((Op)e->op));
 	put_c(out, ' ');
 }
 
@@ -276,7 +294,7 @@ static void in_expr(const Expr *e, Out *out)
 
 static void at(const Expr *e, Out *out)
 {
-	put_s(out, ast_at_str((AtOp)e->op));
+	put_name(out, ast_at_str((AtOp)e->op));
 	put_c(out, '(');
 	list(e->at.args, e->n, out);
 	put_c(out, ')');
@@ -289,7 +307,7 @@ static void deref(const Expr *e, Out *out)
 	const Expr *base = e->deref.base;
 	if (base->kind == E_IDENT && e->n && e->deref.comps[0].is_index) {
 		put_c(out, '(');
-		put_s(out, base->sym.name);
+		put_name(out, base->sym.name);
 		put_c(out, ')');
 	} else {
 		operand(base, P_POSTFIX, out);
@@ -304,16 +322,16 @@ static void expr(const Expr *e, Out *out)
 	case E_STR: string(e->str, e->n, out); break;
 	case E_EMBEDDED: embedded(e->str, "", out); break;
 	case E_WILD: put_c(out, '*'); break;
-	case E_IDENT: put_s(out, e->sym.name); break;
+	case E_IDENT: put_name(out, e->sym.name); break;
 	case E_INDEX:
 	case E_CALL:
-		put_s(out, e->sym.name);
+		put_name(out, e->sym.name);
 		put_c(out, e->kind == E_CALL ? '(' : '[');
 		list(e->sym.args, e->n, out);
 		put_c(out, e->kind == E_CALL ? ')' : ']');
 		break;
 	case E_TARGET:
-		put_s(out, e->target.name);
+		put_name(out, e->target.name);
 		comps(e->target.comps, e->n, e->flags, out);
 		break;
 	case E_AT: at(e, out); break;
@@ -321,7 +339,7 @@ static void expr(const Expr *e, Out *out)
 	case E_UNARY: prefix(e, out); break;
 	case E_POST:
 		operand(e->kid.a, P_POSTFIX, out);
-		put_s(out, ast_op_str((Op)e->op));
+		put_name(out, ast_op_str((Op)e->op));
 		break;
 	case E_BINARY:
 		operand(e->kid.a, binary_prec((Op)e->op), out);
@@ -412,7 +430,7 @@ static void opt_expr(const Expr *e, const char *sep, Out *out)
 		put_s(out, *sep ? ";" : "");
 		return;
 	}
-	put_s(out, sep);
+	put_name(out, sep);
 	expr(e, out);
 }
 
@@ -426,20 +444,20 @@ static void foreach(const Stmt *st, int depth, Out *out)
 {
 	put_s(out, "foreach (");
 	if (st->fe.value) {
-		put_s(out, st->fe.value->sym.name);
+		put_name(out, st->fe.value->sym.name);
 		put_s(out, " = ");
 	}
 	put_c(out, '[');
 	for (uint32_t i = 0; i < st->n; i++) {
 		put_s(out, i ? ", " : "");
-		put_s(out, st->fe.keys[i]->sym.name);
+		put_name(out, st->fe.keys[i]->sym.name);
 		sort_mark(st, (int)i + 1, out);
 	}
 	put_s(out, "] in ");
 	expr(st->fe.array, out);
 	if (st->sort_agg) {
 		put_c(out, ' ');
-		put_s(out, ast_at_str((AtOp)st->sort_agg));
+		put_name(out, ast_at_str((AtOp)st->sort_agg));
 	}
 	sort_mark(st, 0, out);
 	if (st->fe.limit) {
@@ -457,7 +475,7 @@ static void try_stmt(const Stmt *st, int depth, Out *out)
 	put_s(out, " catch ");
 	if (st->try_.var) {
 		put_c(out, '(');
-		put_s(out, st->try_.var->sym.name);
+		put_name(out, st->try_.var->sym.name);
 		put_s(out, ") ");
 	}
 	block_body(st->try_.handler, depth, out);
@@ -513,7 +531,7 @@ static const char *type_name(uint8_t type)
 static void global(const Decl *d, Out *out)
 {
 	put_s(out, d->flags & DF_PRIVATE ? "private global " : "global ");
-	put_s(out, d->global.name);
+	put_name(out, d->global.name);
 	if (d->flags & DF_WRAP)
 		put_c(out, '%');
 	if (d->flags & DF_ARRAY)
@@ -528,13 +546,13 @@ static void global(const Decl *d, Out *out)
 static void function(const Decl *d, Out *out)
 {
 	put_s(out, d->flags & DF_PRIVATE ? "private function " : "function ");
-	put_s(out, d->func.name);
-	put_s(out, type_name(d->type));
+	put_name(out, d->func.name);
+	put_name(out, type_name(d->type));
 	put_c(out, '(');
 	for (uint32_t i = 0; i < d->n; i++) {
 		put_s(out, i ? ", " : "");
-		put_s(out, d->func.params[i].name);
-		put_s(out, type_name(d->func.params[i].type));
+		put_name(out, d->func.params[i].name);
+		put_name(out, type_name(d->func.params[i].type));
 	}
 	put_c(out, ')');
 	if (d->func.priority)
@@ -553,7 +571,7 @@ static void point(const ProbePoint *pp, Out *out)
 {
 	for (uint32_t i = 0; i < pp->n; i++) {
 		put_s(out, i ? "." : "");
-		put_s(out, pp->comps[i].name);
+		put_name(out, pp->comps[i].name);
 		if (pp->comps[i].arg) {
 			put_c(out, '(');
 			literal(pp->comps[i].arg, out);
