@@ -191,7 +191,11 @@ int sonde_target_pid(void)
 
 /* ---------------------------------------------------------------- stop */
 
-/* Wait up to ms milliseconds until no CPU runs a probe. */
+/*
+ * Wait up to ms milliseconds until no CPU runs a probe.  Offline CPUs
+ * cost nothing here: taking a CPU down needs its stopper thread, which
+ * cannot run while a probe holds the CPU, so their flags are clear.
+ */
 static bool wait_idle(unsigned int ms)
 {
 	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
@@ -227,13 +231,15 @@ static void post_stats(void)
 		sum.overtime += c->overtime;
 		sum.warnings += c->warnings;
 		sum.lockskips += c->lockskips;
+		sum.outside += c->outside;
 	}
-	/* skipped counts both kinds; lockskips, the contended ones alone. */
-	sonde_ctl_post("stats hits=%lu dropped=%lu errors=%ld warnings=%lu skipped=%lu overtime=%lu lockskips=%lu\n",
+	/* skipped counts both kinds; lockskips, the contended ones alone.
+	 * outside comes last: loaders that do not know it stop before. */
+	sonde_ctl_post("stats hits=%lu dropped=%lu errors=%ld warnings=%lu skipped=%lu overtime=%lu lockskips=%lu outside=%lu\n",
 		       sum.hits, sonde_transport_dropped(),
 		       atomic_long_read(&errors), sum.warnings,
 		       sum.skipped + sum.lockskips, sum.overtime,
-		       sum.lockskips);
+		       sum.lockskips, sum.outside);
 }
 
 /* The stop sequence; see the top of lifecycle.h. */

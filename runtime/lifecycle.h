@@ -107,6 +107,7 @@ struct sonde_counters {
 	unsigned long overtime;   /* invocations stopped by sonde_tick */
 	unsigned long warnings;
 	unsigned long lockskips;  /* hits skipped for lock contention */
+	unsigned long outside;    /* hits while starting or stopping */
 };
 
 /*
@@ -157,10 +158,12 @@ static __always_inline void sonde_cpu_release(unsigned long held)
 
 /*
  * Probe brackets.  enter returns false when the probe must not run:
- * the session is not in state want (quietly), or a probe already runs
- * on this CPU (counted as skipped).  Otherwise the CPU is held (above)
- * until sonde_probe_exit(), the context is marked busy and reset, and
- * the hit is counted.
+ * the session is not in state want (counted apart, as outside: such
+ * hits are expected while probes are inserted and removed, and no
+ * warning is due), or a probe already runs on this CPU (counted as
+ * skipped).  Otherwise the CPU is held (above) until
+ * sonde_probe_exit(), the context is marked busy and reset, and the
+ * hit is counted.
  *
  * Per hit this is one read of the state, the busy flag, the resets and
  * one per-CPU increment, inline; no atomic instruction, no barrier
@@ -182,8 +185,10 @@ static __always_inline bool sonde_probe_enter_in(struct sonde_ctx **ctxp,
 	unsigned long held = sonde_cpu_hold();
 	struct sonde_ctx *c;
 
-	if (unlikely(atomic_read(&sonde_state) != want))
-		goto quit;               /* starting or stopping: quietly */
+	if (unlikely(atomic_read(&sonde_state) != want)) {
+		this_cpu_inc(sonde_counters.outside);
+		goto quit;               /* starting or stopping */
+	}
 	c = this_cpu_ptr(&sonde_contexts);
 	if (unlikely(READ_ONCE(c->busy))) {
 		this_cpu_inc(sonde_counters.skipped);

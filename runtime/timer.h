@@ -24,8 +24,10 @@
  * cleared first when disarming, so that a running callback does not
  * re-arm.
  *
- * Profile timers run one pinned timer per online CPU at registration;
- * CPUs brought online later get none.
+ * Profile timers run one pinned timer per online CPU, following CPU
+ * hotplug: a CPU going offline stops its timers, one coming online
+ * starts them while the probe is armed.  A module registers one timer
+ * array (the hotplug callbacks walk it).
  */
 #ifndef SONDE_TIMER_H
 #define SONDE_TIMER_H

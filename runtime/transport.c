@@ -16,6 +16,9 @@
  * instructions with interrupts off, so the reader, which emits frames
  * strictly in number order, never waits long for a missing one.
  *
+ * Rings exist for every possible CPU and the reader looks at all of
+ * them, so frames of a CPU that went offline are still read.
+ *
  * Guarantees: frames reach the reader whole, in sequence order, and
  * nothing here sleeps or wakes in probe context.
  */

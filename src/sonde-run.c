@@ -65,12 +65,13 @@ struct options {
  * Counters from the module's "stats" line; valid once have_stats.
  * skipped counts every skipped hit, lockskips those skipped because a
  * global's lock stayed taken; the rest found a probe already running
- * on their CPU.
+ * on their CPU.  outside counts hits turned away because the session
+ * was starting or stopping (expected, so only -D shows them).
  */
 struct stats {
 	bool have_stats;
 	unsigned long hits, dropped, errors, warnings, skipped, overtime;
-	unsigned long lockskips;
+	unsigned long lockskips, outside;
 };
 
 /* Where output goes: stdout, a file, or with -S a series FILE.0, FILE.1... */
@@ -853,11 +854,11 @@ static void parse_stats(struct session *s, const char *line)
 	struct stats *st = &s->st;
 	int n;
 
-	st->lockskips = 0;
+	st->lockskips = st->outside = 0;
 	n = sscanf(line,
-		"stats hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu lockskips=%lu",
+		"stats hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu lockskips=%lu outside=%lu",
 		&st->hits, &st->dropped, &st->errors, &st->warnings,
-		&st->skipped, &st->overtime, &st->lockskips);
+		&st->skipped, &st->overtime, &st->lockskips, &st->outside);
 	st->have_stats = n >= 6;
 	if (st->lockskips > st->skipped)
 		st->lockskips = st->skipped;
@@ -1011,9 +1012,9 @@ static void report_summary(const struct session *s)
 		return;
 	}
 	if (s->opt->debug)
-		fprintf(stderr, PROG ": stats: hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu lockskips=%lu\n",
+		fprintf(stderr, PROG ": stats: hits=%lu dropped=%lu errors=%lu warnings=%lu skipped=%lu overtime=%lu lockskips=%lu outside=%lu\n",
 			st->hits, st->dropped, st->errors, st->warnings,
-			st->skipped, st->overtime, st->lockskips);
+			st->skipped, st->overtime, st->lockskips, st->outside);
 	if (st->dropped)
 		fprintf(stderr, "WARNING: %lu output records dropped: the buffer was full (try a larger -s)\n",
 			st->dropped);

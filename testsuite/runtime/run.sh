@@ -9,7 +9,9 @@
 # reason"; always exits 0.
 #
 # Environment: SONDE_SRCDIR, SONDE_BUILDDIR (from make check);
-# SONDE_RUNTIME_KEEP=1 keeps the work directory.
+# SONDE_RUNTIME_KEEP=1 keeps the work directory; SONDE_RUNTIME_BOOTS=1
+# or 2 runs only the first boot (2 CPUs) or the second (4 CPUs);
+# SONDE_RUNTIME_SERIES=6.1 or 6.12 only that kernel series.
 set -uo pipefail
 
 src=${SONDE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -17,7 +19,10 @@ build=${SONDE_BUILDDIR:-$src}
 here=$src/testsuite/runtime
 vm=$src/src/sonde-vm
 work=$(mktemp -d "${TMPDIR:-/tmp}/sonde-runtime.XXXXXX")
-modules="r_data r_lock r_otf"
+modules="r_data r_lock r_otf r_reent r_reent_ni r_hotplug"
+first_modules="r_data r_lock r_otf"
+# Run in a second boot with more CPUs, to take some offline.
+cpu_modules="r_reent r_reent_ni r_hotplug"
 objs="transport.o lifecycle.o str.o locks.o stat.o map.o otf.o timer.o kprobe.o"
 data_modes="divzero overtime badaddr full nest"
 
@@ -31,10 +36,11 @@ group=runtime
 # ---------------------------------------------------------------- building
 
 # Extra compiler flags of a module: the limits it is built with.
-# r_data runs its probes with interrupts off, the others with them on.
+# r_data and r_reent_ni run their probes with interrupts off, the others
+# with them on.
 module_flags() {
     case $1 in
-    r_data) echo "-DINTERRUPTIBLE=0" ;;
+    r_data | r_reent_ni) echo "-DINTERRUPTIBLE=0" ;;
     r_lock) echo "-DMAXTRYLOCK=20 -DTRYLOCKDELAY=100 -DMAXSKIPPED=1000000000" ;;
     esac
 }
@@ -43,7 +49,7 @@ stage_module() {
     local m=$2 d=$work/$1/$2
     mkdir -p "$d"
     cp "$src"/runtime/*.[ch] "$d/"
-    cp "$here/modules/$m.c" "$d/${m}_main.c"
+    cp "$here/modules/${m%_ni}.c" "$d/${m}_main.c"
     printf 'obj-m := %s.o\n%s-y := %s_main.o %s\nccflags-y := -Werror %s\n' \
         "$m" "$m" "$m" "$objs" "$(module_flags "$m")" >"$d/Kbuild"
 }
@@ -89,6 +95,52 @@ echo 1 >/proc/sys/debug/kprobes-optimization
 touch /tmp/stop; wait \$load
 grep -c '^r_' /proc/modules >/tmp/c/left
 for f in /tmp/c/*; do echo "@@@ \${f#/tmp/c/}"; cat "\$f"; done
+GUEST
+}
+
+# The second boot (4 CPUs): reentrant hits skipped, or delayed with
+# interrupts off; then r_hotplug while CPUs 1-3 go offline and online.
+# Each hotplug change is followed by a new phase (see r_hotplug.c); the
+# session starts with cpu3 offline and stops with cpu2 offline, which
+# comes back after the module is gone.
+cpu_guest_script() {
+    cat <<'GUEST'
+mkdir -p /tmp/c
+run() { n=$1; shift; "$@" >/tmp/c/$n.out 2>/tmp/c/$n.err; echo $? >/tmp/c/$n.rc; }
+(while [ ! -e /tmp/stop ]; do callloop 20000 2 >/dev/null; done) & load=$!
+run reent sonde-run -D r_reent.ko
+run reentni sonde-run -D r_reent_ni.ko
+downs=0
+online() {
+    echo "$2" >/sys/devices/system/cpu/cpu$1/online || echo "cpu$1 online=$2 failed" >>/tmp/c/hotplug.log
+    [ "$2" = 0 ] && downs=$((downs + 1))
+}
+# Odd phases have a fixed set of online CPUs; even ones hold changes.
+phase() {
+    echo "$1" >/sys/module/r_hotplug/parameters/phase; sleep 0.6
+    echo $(($1 + 1)) >/sys/module/r_hotplug/parameters/phase
+}
+online 3 0
+sonde-run -D r_hotplug.ko >/tmp/c/hotplug.out 2>/tmp/c/hotplug.err & p=$!
+while [ ! -e /proc/sonde_r_hotplug/ctl ]; do sleep 0.1; done
+sleep 1; downs=0
+phase 1
+online 3 1; phase 3
+online 1 0; phase 5
+online 2 0; online 3 0; phase 7
+online 1 1; online 2 1; phase 9
+online 1 0; online 3 1; phase 11
+online 1 1; phase 13
+for i in 1 2 3; do for n in 1 2 3; do online $n 0; online $n 1; done; done
+phase 15
+online 2 0
+kill -INT $p; wait $p; echo $? >/tmp/c/hotplug.rc
+echo $downs >/tmp/c/hotplug.downs
+online 2 1
+cat /sys/devices/system/cpu/online >/tmp/c/hotplug.online
+touch /tmp/stop; wait $load
+grep -c '^r_' /proc/modules >/tmp/c/left
+for f in /tmp/c/*; do echo "@@@ ${f#/tmp/c/}"; cat "$f"; done
 GUEST
 }
 
@@ -188,12 +240,119 @@ check_otf() {
     check "kernel-log-$1"
 }
 
+# With interrupts on, ticks that interrupt a spinning kprobe body are
+# skipped and counted, and none runs nested; with interrupts off they
+# wait for the body instead and nothing is skipped.
+check_reent() {
+    local skipped line
+    expect_rc reent 0
+    line=$(grep '^spins=' "$c/reent.out")
+    skipped=$(stat skipped reent)
+    awk -v s="${skipped:-0}" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+         END {
+            if (v["spins"] != 8) print "spins=" v["spins"] ", expected 8"
+            if (v["irqs_on"] != 8) print "the kprobe body ran with interrupts off: irqs_on=" v["irqs_on"]
+            if (v["interrupted"] < 1) print "no tick interrupted a spin"
+            if (v["nested"] != 0) print v["nested"] " ticks ran nested"
+            if (s < v["interrupted"] || s < 1) print "skipped=" s " < interrupted=" v["interrupted"]
+         }' <<<"$line" >>"$work/errors"
+    [[ -n $line ]] || err "no summary line: $(head -c 300 "$c/reent.out")"
+    expect_err reent "^WARNING: ${skipped:-x} probe hits? skipped: a probe was already running on the CPU\$"
+    check "reentrant-skipped-$1"
+    expect_rc reentni 0
+    line=$(grep '^spins=' "$c/reentni.out")
+    skipped=$(stat skipped reentni)
+    awk -v s="${skipped:-x}" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+         END {
+            if (v["spins"] != 8) print "spins=" v["spins"] ", expected 8"
+            if (v["irqs_on"] != 0) print "the kprobe body ran with interrupts on: irqs_on=" v["irqs_on"]
+            if (v["interrupted"] != 0 || v["nested"] != 0) print "ticks ran during a spin"
+            if (v["delayed"] < 1) print "no tick was delayed by a spin"
+            if (s != 0) print "skipped=" s ", expected 0"
+         }' <<<"$line" >>"$work/errors"
+    [[ -n $line ]] || err "no summary line: $(head -c 300 "$c/reentni.out")"
+    ! grep -q 'already running' "$c/reentni.err" || err "reentni: reentrant skips reported"
+    check "reentrant-delayed-noirq-$1"
+}
+
+# Per odd phase: each online CPU ticks, at most once per tick period (4 ms
+# at the cloud kernels' HZ=250), and an offline one runs no probe.
+# Every line printed reached the loader, take_cpu_down's included.
+check_hotplug() {
+    local klog=$2 f summary
+    expect_rc hotplug 0
+    [[ ! -s $c/hotplug.log ]] || err "$(cat "$c/hotplug.log")"
+    awk 'function hex(s,  v, i) {
+            for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+            return v
+         }
+         /^phase/ && $2 % 2 == 1 {
+            split($3, ms, "="); split($4, on, "="); split($5, f, "="); split($6, k, "=")
+            mask = hex(on[2]); nf = split(f[2], fv, ","); split(k[2], kv, ",")
+            n++; kp = 0
+            for (cpu = 0; cpu < 4; cpu++) {
+                up = int(mask / 2 ^ cpu) % 2
+                kp += kv[cpu + 1]
+                if (up && fv[cpu + 1] < 1) print $1 " " $2 ": cpu" cpu " online but no tick"
+                if (up && fv[cpu + 1] > ms[2] / 4 + 3) print $1 " " $2 ": cpu" cpu " ticked " fv[cpu + 1] " times in " ms[2] " ms"
+                if (!up && fv[cpu + 1] + kv[cpu + 1] > 0) print $1 " " $2 ": cpu" cpu " offline but ran probes"
+            }
+            if (kp < 1) print $1 " " $2 ": no kprobe hit"
+         }
+         END { if (n != 8) print n " checked phases, expected 8" }' "$c/hotplug.out" >>"$work/errors"
+    summary=$(grep '^printed ' "$c/hotplug.out")
+    [[ -n $summary ]] || err "no summary line: $(tail -c 300 "$c/hotplug.out")"
+    for f in ticks kps downs; do
+        declare "$f=$(sed -n "s/.* $f=\([0-9]*\).*/\1/p" <<<"$summary")"
+    done
+    [[ $summary == *" misplaced=0 bad=0" ]] || err "$summary"
+    awk -v ticks="$ticks" -v kps="$kps" -v downs="$downs" '
+        $1 == "tick" || $1 == "kp" {
+            split($2, a, "="); split($3, b, "="); k = $1 " " a[2]
+            if (b[2] != last[k] + 1) print $0 " after n=" last[k]
+            last[k] = b[2]; n[$1]++
+        }
+        $1 == "down" { n["down"]++ }
+        END {
+            if (n["tick"] != ticks || n["kp"] != kps || n["down"] != downs)
+                print "lines: " n["tick"] " tick, " n["kp"] " kp, " n["down"] " down; printed " ticks ", " kps ", " downs
+        }' "$c/hotplug.out" | head -n 5 >>"$work/errors"
+    [[ $downs == "$(cat "$c/hotplug.downs")" ]] ||
+        err "take_cpu_down ran $downs times for $(cat "$c/hotplug.downs") CPUs taken offline"
+    [[ $(stat dropped hotplug) == 0 ]] || err "dropped=$(stat dropped hotplug)"
+    [[ $(cat "$c/hotplug.online") == 0-3 ]] || err "online after the test: $(cat "$c/hotplug.online")"
+    check "cpu-hotplug-$1"
+    [[ $(cat "$c/left" 2>/dev/null) == 0 ]] || err "modules left loaded"
+    grep -E 'WARNING:|BUG:|Oops|Call Trace|Kernel panic|INFO: task' "$klog" |
+        tr -d '\r' | head -n 5 | sed 's/^/klog: /' >>"$work/errors"
+    check "kernel-log-cpus-$1"
+}
+
+# The second boot: 4 CPUs, some taken offline.
+run_cpu_vm() {
+    local rel=$1 series=$2 run=$3 d=$work/vm4-$series rc=0
+    mkdir -p "$d"
+    "$vm" -r "$rel" -c 4 -t 300 --klog "$d/klog" \
+        -f "$run:/bin/sonde-run" -f "$work/callloop:/bin/callloop" \
+        $(for m in $cpu_modules; do echo "-f $work/$rel/$m/$m.ko"; done) \
+        -- "$(cpu_guest_script)" >"$d/stream" 2>"$d/vm.err" || rc=$?
+    if ((rc != 0)); then
+        fail "vm4-$series" "sonde-vm status $rc" "$(tail -n 5 "$d/vm.err")" \
+            "$(grep -E 'BUG|Oops|panic' "$d/klog" | head -n 5)"
+        return
+    fi
+    c=$d/cases
+    split_cases "$d/stream" "$c"
+    check_reent "$series"
+    check_hotplug "$series" "$d/klog"
+}
+
 run_vm() {
     local rel=$1 series=$2 run=$3 d=$work/vm-$series rc=0
     mkdir -p "$d"
     "$vm" -r "$rel" -c 2 -t 300 --klog "$d/klog" \
         -f "$run:/bin/sonde-run" -f "$work/callloop:/bin/callloop" \
-        $(for m in $modules; do echo "-f $work/$rel/$m/$m.ko"; done) \
+        $(for m in $first_modules; do echo "-f $work/$rel/$m/$m.ko"; done) \
         -- "$(guest_script)" >"$d/stream" 2>"$d/vm.err" || rc=$?
     if ((rc != 0)); then
         fail "vm-$series" "sonde-vm status $rc" "$(tail -n 5 "$d/vm.err")" \
@@ -216,7 +375,8 @@ main() {
         fail loader-build "$(head -n 10 "$work/sonde-run.log")"
         return
     fi
-    mapfile -t rels < <(releases | awk -F. '!seen[$1 "." $2]++')
+    mapfile -t rels < <(releases | awk -F. '!seen[$1 "." $2]++' |
+        awk -v s="${SONDE_RUNTIME_SERIES:-}" -F. 's == "" || $1 "." $2 == s')
     if ((${#rels[@]} == 0)); then
         skip build "no cloud kernel with headers installed"
         return
@@ -229,7 +389,8 @@ main() {
     for rel in "${rels[@]}"; do
         series=$(echo "$rel" | cut -d. -f1,2)
         if [[ -f $work/$rel/r_data/r_data.ko ]]; then
-            run_vm "$rel" "$series" "$run"
+            [[ ${SONDE_RUNTIME_BOOTS:-12} == *1* ]] && run_vm "$rel" "$series" "$run"
+            [[ ${SONDE_RUNTIME_BOOTS:-12} == *2* ]] && run_cpu_vm "$rel" "$series" "$run"
         else
             skip "vm-$series" "modules did not build"
         fi
