@@ -11,6 +11,7 @@
  * a second) and removed after its files.  proc_remove() waits for the
  * file operations in progress, so after unregister no handler runs.
  */
+#include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/proc_fs.h>
 #include <linux/slab.h>

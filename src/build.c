@@ -12,13 +12,15 @@
  * jobs as there are CPUs.  -k keeps that directory; -p4 prints the path
  * of the module.
  *
- * The runtime is one more object of the module, sonde-runtime.o, built
- * from one unit that includes every runtime .c file.  It does not
- * depend on the script (it names its module through THIS_MODULE, never
- * KBUILD_MODNAME), so it is cached under a key of everything else
- * (runtime/KEY/) and a later build links the prebuilt copy and compiles
- * only the script.  The first build for a release also runs the kernel
- * feature tests (kfeatures.c), as rules of the same kbuild run.
+ * The runtime is linked in parts (core, arrays and statistics, each
+ * probe group's, on-the-fly arming), only those the script uses, each
+ * built from one unit that includes its runtime .c files.  They do not
+ * depend on the script (they name the module through THIS_MODULE,
+ * never KBUILD_MODNAME), so each is cached under a key of everything
+ * else (runtime/KEY/) and a later build links the prebuilt copies and
+ * compiles only the script and parts not built before.  The first
+ * build for a release also runs the kernel feature tests (kfeatures.c),
+ * as rules of the same kbuild run.
  * Modules are built without debug info and the .ko is stripped of what
  * kbuild's own objects add.
  *
@@ -200,11 +202,111 @@ static bool copy_file(const char *from, const char *to)
 	return ok;
 }
 
-/* The runtime's object: one translation unit that includes every
-   runtime .c file, so it costs one compile, and is built once per
-   runtime key and then linked into every module.  Its name has a '-',
-   which no module name from a script or -m NAME has. */
-#define RT_NAME "sonde-runtime"
+/*
+ * The runtime is linked in parts, so that a module carries only what its
+ * script uses.  The emitter names the parts a module needs on a line
+ * "// sonde-runtime: core data ..." of its C text (translate.c).  Each
+ * part is one translation unit including its runtime .c files, so it
+ * costs one compile; it is built once per runtime key, cached as
+ * runtime/KEY/sonde-rt-PART.o, and copied into later builds, which
+ * compile only the parts not cached yet and the script.  A runtime .c
+ * file no part claims belongs to core, which every module links.  The
+ * names have a '-', which no module name from a script or -m NAME has.
+ */
+#define RT_PREFIX "sonde-rt-"
+#define RT_MARKER "// sonde-runtime:"
+
+typedef struct RtPart {
+	const char *name;
+	const char *files;	/* its .c files, blank-separated; NULL: the rest */
+} RtPart;
+
+static const RtPart rt_parts[] = {
+	{ "core", NULL },	/* lifecycle, transport, strings, locks, symbols */
+	{ "data", "map.c stat.c" },	/* arrays and statistics */
+	{ "kprobe", "kprobe.c" },
+	{ "timer", "timer.c" },
+	{ "procfs", "procfs.c" },
+	{ "otf", "otf.c" },	/* on-the-fly arming */
+};
+
+enum { RT_NPARTS = sizeof rt_parts / sizeof rt_parts[0] };
+
+/* What one build links of the runtime: the parts it needs, and of those
+   the cached objects (NULL: compiled in this build). */
+typedef struct RtLink {
+	bool need[RT_NPARTS];
+	char *cached[RT_NPARTS];
+} RtLink;
+
+/* Whether the blank-separated list, which ends at a newline or the end
+   of the string, holds the word w of n bytes. */
+static bool word_in(const char *list, const char *w, size_t n)
+{
+	for (const char *p = list; *p;) {
+		p += strspn(p, " ");
+		size_t k = strcspn(p, " \n");
+		if (k == n && !strncmp(p, w, n))
+			return true;
+		p += k;
+		if (*p == '\n' || !*p)
+			break;
+	}
+	return false;
+}
+
+/* The part runtime file `file` belongs to. */
+static int rt_part_of(const char *file)
+{
+	for (int i = 1; i < RT_NPARTS; i++)
+		if (word_in(rt_parts[i].files, file, strlen(file)))
+			return i;
+	return 0;
+}
+
+/* The parts the C text asks for on its marker line; every part for a
+   text without one. */
+static void rt_parts_needed(const char *c_text, RtLink *rl)
+{
+	const char *m = strstr(c_text, "\n" RT_MARKER);
+	for (int i = 0; i < RT_NPARTS; i++) {
+		const char *nm = rt_parts[i].name;
+		rl->need[i] = !m || i == 0 ||
+			      word_in(m + 1 + strlen(RT_MARKER), nm, strlen(nm));
+	}
+}
+
+/* Looks up the cached object of each needed part; a part whose object
+   or .cmd file is missing is compiled. */
+static void rt_lookup(const char *rkey, RtLink *rl)
+{
+	for (int i = 0; i < RT_NPARTS; i++) {
+		if (!rl->need[i])
+			continue;
+		char *obj = xasprintf(RT_PREFIX "%s.o", rt_parts[i].name);
+		char *cmd = xasprintf(RT_PREFIX "%s.o.cmd", rt_parts[i].name);
+		char *o = cache_lookup("runtime", rkey, obj);
+		char *c = cache_lookup("runtime", rkey, cmd);
+		if (o && c)
+			rl->cached[i] = o;
+		else
+			free(o);
+		free(c);
+		free(obj);
+		free(cmd);
+	}
+}
+
+static void rt_link_free(RtLink *rl)
+{
+	for (int i = 0; i < RT_NPARTS; i++)
+		free(rl->cached[i]);
+}
+
+static bool rt_compiles(const RtLink *rl, int i)
+{
+	return rl->need[i] && !rl->cached[i];
+}
 
 static bool is_src(const char *nm, char ext)
 {
@@ -231,76 +333,108 @@ static bool runtime_files(const Target *t, StrList *names)
 	return true;
 }
 
-/* Copies the runtime headers into dir, and unless rt_obj (the cached
-   object) is given, its sources and the unit that includes them;
-   otherwise the object itself. */
-static bool stage_runtime(const Target *t, const char *dir, const char *rt_obj)
+static bool copy_into(const char *from_dir, const char *nm, const char *dir)
 {
-	StrList names = {0};
-	StrBuf unit = {0};
-	bool ok = runtime_files(t, &names);
-	sb_puts(&unit, "/* The sonde runtime as one unit: one compile per runtime. */\n");
-	for (size_t i = 0; i < names.n; i++) {
-		const char *nm = names.v[i];
-		bool src = is_src(nm, 'c');
-		if (!src || !rt_obj) {
-			char *from = xasprintf("%s/%s", t->runtime_dir, nm);
-			char *to = xasprintf("%s/%s", dir, nm);
-			ok = copy_file(from, to) && ok;
-			free(from);
-			free(to);
-		}
-		if (src)
-			sb_printf(&unit, "#include \"%s\"\n", nm);
-		free((char *)names.v[i]);
-	}
-	char *to = xasprintf("%s/%s.%s", dir, RT_NAME, rt_obj ? "o" : "c");
-	ok = ok && (rt_obj ? copy_file(rt_obj, to) : write_file(to, unit.data, unit.len));
+	char *from = xasprintf("%s/%s", from_dir, nm);
+	char *to = xasprintf("%s/%s", dir, nm);
+	bool ok = copy_file(from, to);
+	free(from);
 	free(to);
-	if (rt_obj) {
-		/* modpost reads an object's symbol versions from its .cmd */
-		char *from = xasprintf("%s.cmd", rt_obj);
-		to = xasprintf("%s/." RT_NAME ".o.cmd", dir);
-		ok = ok && copy_file(from, to);
-		free(from);
-		free(to);
-	}
-	free(names.v);
-	sb_free(&unit);
 	return ok;
 }
 
-/* The Kbuild file.  The module's flags go to its two objects only, not
+/* A cached part into dir: the object and its .cmd file, which modpost
+   reads for the #SYMVER lines. */
+static bool stage_cached_part(const char *obj, const char *name, const char *dir)
+{
+	char *to = xasprintf("%s/" RT_PREFIX "%s.o", dir, name);
+	char *from_cmd = xasprintf("%s.cmd", obj);
+	char *to_cmd = xasprintf("%s/." RT_PREFIX "%s.o.cmd", dir, name);
+	bool ok = copy_file(obj, to) && copy_file(from_cmd, to_cmd);
+	free(to);
+	free(from_cmd);
+	free(to_cmd);
+	return ok;
+}
+
+/* Copies the runtime headers into dir, the sources of the parts to
+   compile with a unit per part that includes them, and the cached
+   parts' objects. */
+static bool stage_runtime(const Target *t, const char *dir, const RtLink *rl)
+{
+	StrList names = {0};
+	StrBuf unit[RT_NPARTS] = {{0}};
+	bool ok = runtime_files(t, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		const char *nm = names.v[i];
+		int part = is_src(nm, 'c') ? rt_part_of(nm) : -1;
+		if (part < 0 || rt_compiles(rl, part))
+			ok = copy_into(t->runtime_dir, nm, dir) && ok;
+		if (part >= 0)
+			sb_printf(&unit[part], "#include \"%s\"\n", nm);
+		free((char *)names.v[i]);
+	}
+	for (int i = 0; i < RT_NPARTS; i++) {
+		char *to = xasprintf("%s/" RT_PREFIX "%s.c", dir, rt_parts[i].name);
+		StrBuf text = {0};
+		/* first: a runtime file may use THIS_MODULE without its header */
+		sb_printf(&text, "/* The sonde runtime's %s part as one unit. */\n"
+			  "#include <linux/module.h>\n%s", rt_parts[i].name,
+			  unit[i].data ? unit[i].data : "");
+		if (rt_compiles(rl, i))
+			ok = write_file(to, text.data, text.len) && ok;
+		else if (rl->need[i])
+			ok = stage_cached_part(rl->cached[i], rt_parts[i].name, dir) && ok;
+		sb_free(&text);
+		sb_free(&unit[i]);
+		free(to);
+	}
+	free(names.v);
+	return ok;
+}
+
+/* The Kbuild file.  The module's flags go to its own objects only, not
    to the feature tests (kfeatures.c) that share the run when the
    header is not cached: those it compiles then wait for it.  Debug info
    is dropped: nothing reads it, it is most of a module's size, and
    producing it is a good part of the compile. */
 static void kbuild_file(Session *s, const Target *t, const char *dir,
-			const char *name, bool features, bool rt_prebuilt, StrBuf *k)
+			const char *name, bool features, const RtLink *rl,
+			StrBuf *k)
 {
-	sb_printf(k, "obj-m := %s.o\n%s-y := %s_main.o %s.o\n", name, name, name,
-		  RT_NAME);
-	sb_puts(k, "sonde-cflags := -Werror -g0");
+	StrBuf compiled = {0};
+	sb_printf(&compiled, "$(obj)/%s_main.o", name);
+	sb_printf(k, "obj-m := %s.o\n%s-y := %s_main.o", name, name, name);
+	for (int i = 0; i < RT_NPARTS; i++) {
+		if (rl->need[i])
+			sb_printf(k, " " RT_PREFIX "%s.o", rt_parts[i].name);
+		if (rt_compiles(rl, i))
+			sb_printf(&compiled, " $(obj)/" RT_PREFIX "%s.o", rt_parts[i].name);
+	}
+	sb_puts(k, "\nsonde-cflags := -Werror -g0");
 	for (size_t i = 0; i < s->defines.n; i++)
 		sb_printf(k, " -D%s", s->defines.v[i]);
-	sb_printf(k, "\nCFLAGS_%s_main.o := $(sonde-cflags)\n"
-		     "CFLAGS_%s.o := $(sonde-cflags)\n", name, RT_NAME);
-	if (features)
-		return;
-	sb_printf(k, "$(obj)/%s_main.o%s: $(obj)/gen_features.h\n", name,
-		  rt_prebuilt ? "" : " $(obj)/" RT_NAME ".o");
-	kfeatures_stage(t, dir, k);
+	sb_printf(k, "\nCFLAGS_%s_main.o := $(sonde-cflags)\n", name);
+	for (int i = 0; i < RT_NPARTS; i++)
+		if (rt_compiles(rl, i))
+			sb_printf(k, "CFLAGS_" RT_PREFIX "%s.o := $(sonde-cflags)\n",
+				  rt_parts[i].name);
+	if (!features) {
+		sb_printf(k, "%s: $(obj)/gen_features.h\n", compiled.data);
+		kfeatures_stage(t, dir, k);
+	}
+	sb_free(&compiled);
 }
 
 /* Stages everything; features is the cached feature header, or NULL
    to have kbuild run the tests first. */
 static bool stage(Session *s, const Target *t, const char *dir,
 		  const char *name, const char *c_text, const char *features,
-		  const char *rt_obj)
+		  const RtLink *rl)
 {
 	StrBuf kb = {0};
-	bool ok = stage_runtime(t, dir, rt_obj);
-	kbuild_file(s, t, dir, name, features != NULL, rt_obj != NULL, &kb);
+	bool ok = stage_runtime(t, dir, rl);
+	kbuild_file(s, t, dir, name, features != NULL, rl, &kb);
 	char *main_c = xasprintf("%s/%s_main.c", dir, name);
 	char *kbuild = xasprintf("%s/Kbuild", dir);
 	char *feat = xasprintf("%s/gen_features.h", dir);
@@ -388,7 +522,11 @@ static void runtime_key(Session *s, const Target *t, char out[33])
 {
 	Hash h;
 	hash_init(&h);
-	hash_str(&h, RT_NAME);
+	hash_str(&h, RT_PREFIX);
+	for (int i = 0; i < RT_NPARTS; i++) {
+		hash_str(&h, rt_parts[i].name);
+		hash_str(&h, rt_parts[i].files ? rt_parts[i].files : "");
+	}
 	hash_target(s, t, &h);
 	hash_hex(&h, out);
 }
@@ -426,19 +564,21 @@ static void strip_debug(const char *ko)
 		;
 }
 
-/* Caches the runtime object just built in dir, with the #SYMVER lines
-   of its .cmd file (all modpost wants of it: kbuild's command and
+/* Caches a runtime part just built in dir, with the #SYMVER lines of
+   its .cmd file (all modpost wants of it: kbuild's command and
    dependency lines would name dir).  The object goes in last: a reader
    that finds it finds the .cmd too. */
-static void store_runtime(const char *dir, const char *rkey)
+static void store_part(const char *dir, const char *rkey, const char *part)
 {
-	char *cmd = xasprintf("%s/." RT_NAME ".o.cmd", dir);
-	char *kept = xasprintf("%s/" RT_NAME ".symvers", dir);
-	char *obj = xasprintf("%s/" RT_NAME ".o", dir);
+	char *cmd = xasprintf("%s/." RT_PREFIX "%s.o.cmd", dir, part);
+	char *kept = xasprintf("%s/" RT_PREFIX "%s.symvers", dir, part);
+	char *obj = xasprintf("%s/" RT_PREFIX "%s.o", dir, part);
+	char *cached_obj = xasprintf(RT_PREFIX "%s.o", part);
+	char *cached_cmd = xasprintf(RT_PREFIX "%s.o.cmd", part);
 	size_t len;
 	char *text = read_file(cmd, &len);
 	StrBuf sv = {0};
-	sb_puts(&sv, "# the prebuilt sonde runtime\n");
+	sb_printf(&sv, "# the prebuilt sonde runtime's %s part\n", part);
 	for (char *p = text; p && *p;) {
 		size_t n = strcspn(p, "\n");
 		if (!strncmp(p, "#SYMVER", 7))
@@ -447,19 +587,21 @@ static void store_runtime(const char *dir, const char *rkey)
 	}
 	char *c = NULL;
 	if (text && write_file(kept, sv.data, sv.len) &&
-	    (c = cache_store("runtime", rkey, RT_NAME ".o.cmd", kept)))
-		free(cache_store("runtime", rkey, RT_NAME ".o", obj));
+	    (c = cache_store("runtime", rkey, cached_cmd, kept)))
+		free(cache_store("runtime", rkey, cached_obj, obj));
 	free(c);
 	free(text);
 	sb_free(&sv);
+	free(cached_obj);
+	free(cached_cmd);
 	free(obj);
 	free(kept);
 	free(cmd);
 }
 
-/* Builds the module in a new temporary directory, linking the cached
-   runtime object if there is one and caching it if not.  The runtime
-   object is keyed by its inputs like the feature header, so it is used
+/* Builds the module in a new temporary directory, linking the runtime
+   parts it needs, cached or compiled here (and then cached).  The parts
+   are keyed by their inputs like the feature header, so they are used
    with --disable-cache too, which skips only the module cache. */
 static bool build_fresh(Session *s, const Target *t, const char *key,
 			const char *name, const char *c_text,
@@ -474,22 +616,19 @@ static bool build_fresh(Session *s, const Target *t, const char *key,
 	s->build_tmpdir = xstrdup(dir);
 	char rkey[33];
 	runtime_key(s, t, rkey);
-	char *rt_obj = cache_lookup("runtime", rkey, RT_NAME ".o");
-	char *rt_cmd = cache_lookup("runtime", rkey, RT_NAME ".o.cmd");
-	if (!rt_cmd) {
-		free(rt_obj);
-		rt_obj = NULL;
-	}
-	free(rt_cmd);
-	bool ok = stage(s, t, dir, name, c_text, features, rt_obj);
+	RtLink rl = {0};
+	rt_parts_needed(c_text, &rl);
+	rt_lookup(rkey, &rl);
+	bool ok = stage(s, t, dir, name, c_text, features, &rl);
 	if (!ok)
 		diag_error(s, "cannot write the module sources to %s", dir);
 	ok = ok && compile(s, t, dir, name);
 	if (!features)
 		kfeatures_save(t, dir, NULL);
-	if (ok && !rt_obj)
-		store_runtime(dir, rkey);
-	free(rt_obj);
+	for (int i = 0; ok && i < RT_NPARTS; i++)
+		if (rt_compiles(&rl, i))
+			store_part(dir, rkey, rt_parts[i].name);
+	rt_link_free(&rl);
 	if (!ok)
 		return false;
 	char *built = xasprintf("%s/%s.ko", dir, name);

@@ -79,9 +79,11 @@ typedef struct Emitter {
 	StrBuf sec[SEC_COUNT_];
 	PtrVec begins, ends, errors;	/* Runner* */
 	PtrVec needs;		/* const char*: extra kernel headers */
+	PtrVec rt_parts;	/* const char*: runtime parts beyond core */
 	PtrVec arrays;		/* GroupArray*: group arrays, in first-use order */
 	PtrVec trailers;	/* Trailer*: once-per-key section tails */
 	PtrVec stat_uses;	/* emit_data.c: what each statistic needs */
+	bool stats_scanned;	/* stat_uses holds every use in the program */
 	int *slots;		/* by DerivedProbe.index: its array index */
 	Body *body;		/* the function being written, or NULL */
 	StrBuf structs;		/* locals structs of functions and probes */
@@ -108,6 +110,10 @@ void emit_cstring(StrBuf *b, const char *s, size_t n);
 const char *emit_where(Emitter *em, Loc loc);
 /* Asks for `#include <header>` in the module (once). */
 void emit_need_header(Emitter *em, const char *header);
+/* Asks for a part of the runtime besides core to be linked: "data"
+   (arrays and statistics), "kprobe", "timer", "procfs", "otf" (the
+   parts of src/build.c). */
+void emit_need_runtime(Emitter *em, const char *part);
 
 /* ----------------------------------------- for probe group hooks */
 
@@ -160,7 +166,8 @@ void emit_lock_table(Emitter *em, const Probe *p, const char *name,
 		     int *nlocks);
 /* The C lvalue of a variable: g_NAME or l->NAME. */
 void emit_var(Emitter *em, const Var *v);
-/* The C name of a script name (keywords get a trailing '_'). */
+/* The C name of a script name (C keywords and a few kernel macros get
+   a trailing '_'). */
 const char *emit_cname(const char *name);
 
 /* -------------------------------------------------------- emit_func.c */

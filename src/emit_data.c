@@ -141,87 +141,9 @@ static void variance_use(StatUse *u, const Expr *e)
 	}
 }
 
-static void scan_stmt(StatUse *u, const Stmt *st);
-
-static void scan_list(StatUse *u, Expr *const *v, uint32_t n);
-
-static void scan_expr(StatUse *u, const Expr *e)
-{
-	if (!e)
-		return;
-	switch (e->kind) {
-	case E_INDEX: case E_CALL: scan_list(u, e->sym.args, e->n); break;
-	case E_AT:
-		if (emit_is_hist(e) && var_of(e->at.args[0]) == u->var)
-			hist_use(u, e);
-		if (e->op == AT_VARIANCE && var_of(e->at.args[0]) == u->var)
-			variance_use(u, e);
-		scan_list(u, e->at.args, e->n);
-		for (uint32_t i = 0; i < e->at.ncomps; i++)
-			if (e->at.comps[i].is_index)
-				scan_expr(u, e->at.comps[i].index);
-		break;
-	case E_IN:
-		scan_list(u, e->in.keys, e->n);
-		scan_expr(u, e->in.array);
-		break;
-	case E_UNARY: case E_POST: case E_BINARY: case E_ASSIGN: case E_TERNARY:
-		scan_expr(u, e->kid.a);
-		if (e->kind != E_UNARY && e->kind != E_POST)
-			scan_expr(u, e->kid.b);
-		if (e->kind == E_TERNARY)
-			scan_expr(u, e->kid.c);
-		break;
-	default: break;
-	}
-}
-
-static void scan_list(StatUse *u, Expr *const *v, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		scan_expr(u, v[i]);
-}
-
-static void scan_stmt(StatUse *u, const Stmt *st)
-{
-	if (!st)
-		return;
-	switch (st->kind) {
-	case S_BLOCK:
-		for (uint32_t i = 0; i < st->n; i++)
-			scan_stmt(u, st->block.v[i]);
-		break;
-	case S_EXPR: case S_RETURN: case S_DELETE: scan_expr(u, st->expr); break;
-	case S_IF:
-		scan_expr(u, st->cond.e);
-		scan_stmt(u, st->cond.then);
-		scan_stmt(u, st->cond.els);
-		break;
-	case S_WHILE: case S_FOR:
-		scan_expr(u, st->loop.init);
-		scan_expr(u, st->loop.cond);
-		scan_expr(u, st->loop.incr);
-		scan_stmt(u, st->loop.body);
-		break;
-	case S_FOREACH:
-		/* sorting by @variance needs it collected (shift 0) */
-		if (st->sort_agg == AT_VARIANCE && var_of(st->fe.array) == u->var &&
-		    !u->variance)
-			u->variance = st->fe.array;
-		scan_expr(u, st->fe.array);
-		scan_expr(u, st->fe.limit);
-		scan_stmt(u, st->fe.body);
-		break;
-	case S_TRY:
-		scan_stmt(u, st->try_.body);
-		scan_stmt(u, st->try_.handler);
-		break;
-	default: break;
-	}
-}
-
-/* The uses of statistics global v, scanned on first request. */
-static StatUse *stat_use(Emitter *em, const Var *v)
+/* The record of statistics global v, made empty when the program takes
+   no histogram or @variance of it. */
+static StatUse *use_of(Emitter *em, const Var *v)
 {
 	for (uint32_t i = 0; i < em->stat_uses.n; i++) {
 		StatUse *u = em->stat_uses.v[i];
@@ -230,18 +152,117 @@ static StatUse *stat_use(Emitter *em, const Var *v)
 	}
 	StatUse *u = xcalloc(1, sizeof *u);
 	*u = (StatUse){ .em = em, .var = v };
-	for (uint32_t i = 0; i < em->prog->probes.n; i++) {
-		const Probe *p = em->prog->probes.v[i];
-		scan_stmt(u, p->body);
-		scan_expr(u, p->cond);
-	}
-	for (uint32_t i = 0; i < em->prog->funcs.n; i++) {
-		const Func *f = em->prog->funcs.v[i];
-		if (!f->embedded)
-			scan_stmt(u, f->decl->func.body);
-	}
 	vec_push(&em->stat_uses, u);
 	return u;
+}
+
+static void scan_stmt(Emitter *em, const Stmt *st);
+
+static void scan_expr(Emitter *em, const Expr *e);
+
+static void scan_list(Emitter *em, Expr *const *v, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		scan_expr(em, v[i]);
+}
+
+static void scan_at(Emitter *em, const Expr *e)
+{
+	const Var *v = var_of(e->at.args[0]);
+	if (v && emit_is_hist(e))
+		hist_use(use_of(em, v), e);
+	if (v && e->op == AT_VARIANCE)
+		variance_use(use_of(em, v), e);
+	scan_list(em, e->at.args, e->n);
+	for (uint32_t i = 0; i < e->at.ncomps; i++)
+		if (e->at.comps[i].is_index)
+			scan_expr(em, e->at.comps[i].index);
+}
+
+static void scan_expr(Emitter *em, const Expr *e)
+{
+	if (!e)
+		return;
+	switch (e->kind) {
+	case E_INDEX: case E_CALL: scan_list(em, e->sym.args, e->n); break;
+	case E_AT: scan_at(em, e); break;
+	case E_IN:
+		scan_list(em, e->in.keys, e->n);
+		scan_expr(em, e->in.array);
+		break;
+	case E_UNARY: case E_POST: case E_BINARY: case E_ASSIGN: case E_TERNARY:
+		scan_expr(em, e->kid.a);
+		if (e->kind != E_UNARY && e->kind != E_POST)
+			scan_expr(em, e->kid.b);
+		if (e->kind == E_TERNARY)
+			scan_expr(em, e->kid.c);
+		break;
+	default: break;
+	}
+}
+
+static void scan_foreach(Emitter *em, const Stmt *st)
+{
+	/* sorting by @variance needs it collected (shift 0) */
+	const Var *v = var_of(st->fe.array);
+	if (st->sort_agg == AT_VARIANCE && v) {
+		StatUse *u = use_of(em, v);
+		if (!u->variance)
+			u->variance = st->fe.array;
+	}
+	scan_expr(em, st->fe.array);
+	scan_expr(em, st->fe.limit);
+	scan_stmt(em, st->fe.body);
+}
+
+static void scan_stmt(Emitter *em, const Stmt *st)
+{
+	if (!st)
+		return;
+	switch (st->kind) {
+	case S_BLOCK:
+		for (uint32_t i = 0; i < st->n; i++)
+			scan_stmt(em, st->block.v[i]);
+		break;
+	case S_EXPR: case S_RETURN: case S_DELETE: scan_expr(em, st->expr); break;
+	case S_IF:
+		scan_expr(em, st->cond.e);
+		scan_stmt(em, st->cond.then);
+		scan_stmt(em, st->cond.els);
+		break;
+	case S_WHILE: case S_FOR:
+		scan_expr(em, st->loop.init);
+		scan_expr(em, st->loop.cond);
+		scan_expr(em, st->loop.incr);
+		scan_stmt(em, st->loop.body);
+		break;
+	case S_FOREACH: scan_foreach(em, st); break;
+	case S_TRY:
+		scan_stmt(em, st->try_.body);
+		scan_stmt(em, st->try_.handler);
+		break;
+	default: break;
+	}
+}
+
+/* The uses of statistics global v.  One walk of every probe and
+   function, on the first request, records the uses of all of them. */
+static StatUse *stat_use(Emitter *em, const Var *v)
+{
+	if (!em->stats_scanned) {
+		em->stats_scanned = true;
+		for (uint32_t i = 0; i < em->prog->probes.n; i++) {
+			const Probe *p = em->prog->probes.v[i];
+			scan_stmt(em, p->body);
+			scan_expr(em, p->cond);
+		}
+		for (uint32_t i = 0; i < em->prog->funcs.n; i++) {
+			const Func *f = em->prog->funcs.v[i];
+			if (!f->embedded)
+				scan_stmt(em, f->decl->func.body);
+		}
+	}
+	return use_of(em, v);
 }
 
 void emit_data_free(Emitter *em)
@@ -388,6 +409,7 @@ static void stat_global(Emitter *em, const Var *v)
 
 void emit_data_global(Emitter *em, const Var *v)
 {
+	emit_need_runtime(em, "data");
 	if (v->nkeys > ELAB_MAX_KEYS) {
 		emit_unsupported(em, v->loc, "array '%s' has more than %d keys",
 				 v->name, ELAB_MAX_KEYS);
@@ -401,26 +423,12 @@ void emit_data_global(Emitter *em, const Var *v)
 
 /* -------------------------------------------------------------- keys */
 
-/*
- * "(union sonde_key[]){ { .n = X }, { .s = Y } }" for the keys of v;
- * `*` positions read 0 and set their bit in *wild (NULL: none allowed).
- */
-static void keys(Emitter *em, const Var *v, Expr *const *args, uint32_t n,
-		 unsigned *wild, Loc loc)
+/* The compound literal "(union sonde_key[]){ { .n = X }, { .s = Y } }"
+   of v's keys from their texts; `*` positions read 0 and set their bit
+   in *wild (NULL: none allowed). */
+static void key_literal(Emitter *em, const Var *v, Expr *const *args,
+			char **texts, uint32_t n, unsigned *wild)
 {
-	if (wild)
-		*wild = 0;
-	if (n != v->nkeys) {
-		emit_unsupported(em, loc, "'%s' has %d keys, not %u", v->name,
-				 v->nkeys, n);
-		return;
-	}
-	/* a[i++, i++]: keys in order, through temporaries (emit_in_order) */
-	char *texts[ELAB_MAX_KEYS];
-	StrBuf pre = {0};
-	emit_in_order(em, args, n, texts, &pre);
-	if (pre.len)
-		sb_printf(em->out, "(%s", pre.data);
 	put(em, "(union sonde_key[]){ ");
 	for (uint32_t i = 0; i < n; i++) {
 		bool str = v->keys[i] == T_STRING;
@@ -435,10 +443,71 @@ static void keys(Emitter *em, const Var *v, Expr *const *args, uint32_t n,
 		} else {
 			put(em, texts[i]);
 		}
-		free(texts[i]);
 		put(em, " }");
 	}
-	put(em, pre.len ? " })" : " }");
+	put(em, " }");
+}
+
+static bool key_count_ok(Emitter *em, const Var *v, uint32_t n, Loc loc)
+{
+	if (n == v->nkeys)
+		return true;
+	emit_unsupported(em, loc, "'%s' has %d keys, not %u", v->name, v->nkeys, n);
+	return false;
+}
+
+/* The keys of v as one expression: the compound literal, preceded by
+   the keys' evaluation into temporaries, left to right, when one of
+   them has side effects (emit_in_order). */
+static void keys(Emitter *em, const Var *v, Expr *const *args, uint32_t n,
+		 unsigned *wild, Loc loc)
+{
+	if (wild)
+		*wild = 0;
+	if (!key_count_ok(em, v, n, loc))
+		return;
+	char *texts[ELAB_MAX_KEYS];
+	StrBuf pre = {0};
+	emit_in_order(em, args, n, texts, &pre);
+	if (pre.len)
+		sb_printf(em->out, "(%s", pre.data);
+	key_literal(em, v, args, texts, n, wild);
+	if (pre.len)
+		put(em, ")");
+	for (uint32_t i = 0; i < n; i++)
+		free(texts[i]);
+	sb_free(&pre);
+}
+
+/*
+ * A write to element t: "fn(c, &g_a, KEYS<mid>, VALUE)".  The keys are
+ * evaluated before the value, as the language requires: when any of
+ * them has side effects, each goes into a temporary, in order, and the
+ * call follows, "(t1 = k, t2 = v, fn(c, &g_a, {t1}, t2))" (C leaves the
+ * order of a call's arguments open).
+ */
+static void element_write(Emitter *em, const char *fn, const Expr *t,
+			  const char *mid, const Expr *value)
+{
+	const Var *v = t->sym.ref;
+	uint32_t n = t->n;
+	if (!key_count_ok(em, v, n, t->loc))
+		return;
+	Expr *all[ELAB_MAX_KEYS + 1];
+	char *texts[ELAB_MAX_KEYS + 1];
+	memcpy(all, t->sym.args, n * sizeof *all);
+	all[n] = (Expr *)value;
+	StrBuf pre = {0};
+	emit_in_order(em, all, n + 1, texts, &pre);
+	if (pre.len)
+		sb_printf(em->out, "(%s", pre.data);
+	sb_printf(em->out, "%s(c, &g_%s, ", fn, v->name);
+	key_literal(em, v, t->sym.args, texts, n, NULL);
+	sb_printf(em->out, "%s, %s)", mid, texts[n]);
+	if (pre.len)
+		put(em, ")");
+	for (uint32_t i = 0; i <= n; i++)
+		free(texts[i]);
 	sb_free(&pre);
 }
 
@@ -616,43 +685,33 @@ static void aggregate_add(Emitter *em, const Expr *e)
 	const Var *v = var_of(t);
 	if (t->kind == E_IDENT) {
 		sb_printf(em->out, "sonde_stat_add(&g_%s, ", v->name);
+		emit_expr(em, e->kid.b);
+		put(em, ")");
 	} else {
-		put(em, "sonde_map_stat_add(c, ");
-		element(em, t);
-		put(em, ", ");
+		element_write(em, "sonde_map_stat_add", t, "", e->kid.b);
 	}
-	emit_expr(em, e->kid.b);
-	put(em, ")");
 }
 
 static void element_assign(Emitter *em, const Expr *e)
 {
 	const Expr *t = e->kid.a;
 	const Var *v = t->sym.ref;
-	if (v->type == T_STRING) {
-		if (e->op == OP_ASSIGN) {
-			put(em, "gen_map_set_str(c, ");
-		} else if (e->op == OP_CONCAT_ASSIGN) {
-			put(em, "gen_map_strapp(c, ");
-		} else {
-			emit_unsupported(em, e->loc, "operator '%s' on strings",
-					 ast_op_str(e->op));
-			return;
-		}
-		element(em, t);
-		if (e->op == OP_CONCAT_ASSIGN)
-			sb_printf(em->out, ", %s", emit_temp(em, T_STRING));
+	if (v->type == T_STRING && e->op == OP_ASSIGN) {
+		element_write(em, "gen_map_set_str", t, "", e->kid.b);
+	} else if (v->type == T_STRING && e->op == OP_CONCAT_ASSIGN) {
+		char *mid = xasprintf(", %s", emit_temp(em, T_STRING));
+		element_write(em, "gen_map_strapp", t, mid, e->kid.b);
+		free(mid);
+	} else if (v->type == T_STRING) {
+		emit_unsupported(em, e->loc, "operator '%s' on strings",
+				 ast_op_str(e->op));
 	} else if (e->op == OP_ASSIGN) {
-		put(em, "gen_map_set_long(c, ");
-		element(em, t);
+		element_write(em, "gen_map_set_long", t, "", e->kid.b);
 	} else {
-		put(em, "gen_map_update(c, ");
-		element(em, t);
-		sb_printf(em->out, ", %s", update_op(e->op));
+		char *mid = xasprintf(", %s", update_op(e->op));
+		element_write(em, "gen_map_update", t, mid, e->kid.b);
+		free(mid);
 	}
-	put(em, ", ");
-	emit_expr(em, e->kid.b);
-	put(em, ")");
 }
 
 bool emit_data_assign(Emitter *em, const Expr *e)
@@ -718,21 +777,32 @@ bool emit_data_delete(Emitter *em, const Stmt *st)
 	return true;
 }
 
-/* The text of an expression evaluated into a new temporary, checked. */
-static char *checked_temp(Emitter *em, const Expr *e)
+/* The C text of expression e (malloc'd). */
+static char *expr_text(Emitter *em, const Expr *e)
 {
 	StrBuf b = {0};
 	StrBuf *save = em->out;
 	em->out = &b;
 	emit_expr(em, e);
 	em->out = save;
-	char *t = emit_temp(em, T_LONG);
+	return b.data ? b.data : xstrdup("");
+}
+
+/* The text of an expression evaluated into a new temporary, checked. */
+static char *checked_temp(Emitter *em, const Expr *e)
+{
+	char *text = expr_text(em, e);
+	bool str = e->type == T_STRING;
+	char *t = emit_temp(em, str ? T_STRING : T_LONG);
 	if (expr_can_fail(e))
 		emit_line(em, "sonde_at(c, \"%s\");", emit_where(em, e->loc));
-	emit_line(em, "%s = %s;", t, b.data);
+	if (str)
+		emit_line(em, "sonde_strlcpy(%s, %s);", t, text);
+	else
+		emit_line(em, "%s = %s;", t, text);
 	if (expr_can_fail(e))
 		emit_abort_check(em);
-	sb_free(&b);
+	free(text);
 	return t;
 }
 
@@ -830,8 +900,47 @@ static void foreach_buckets(Emitter *em, const Stmt *st,
 }
 
 /*
+ * Fills the array `name` with the keys of a foreach's slice a[K1, *, K2],
+ * evaluated once before the loop and after its limit, as SystemTap
+ * does.  Keys with side effects go into temporaries first, one
+ * statement each, in order, each checked when it can fail; so do string
+ * keys that are not literals, which the body could change under the
+ * loop (the array holds a pointer to the string).
+ */
+static void slice_keys(Emitter *em, const Var *v, const Expr *arr,
+		       const char *name, unsigned *wild)
+{
+	*wild = 0;
+	if (!key_count_ok(em, v, arr->n, arr->loc))
+		return;
+	bool effects = false;
+	for (uint32_t i = 0; i < arr->n; i++)
+		effects |= expr_has_effects(arr->sym.args[i]);
+	char *texts[ELAB_MAX_KEYS];
+	for (uint32_t i = 0; i < arr->n; i++) {
+		const Expr *k = arr->sym.args[i];
+		bool copy = effects || (k->type == T_STRING && k->kind != E_STR);
+		if (copy && k->kind != E_WILD)
+			texts[i] = xstrdup(checked_temp(em, k));
+		else
+			texts[i] = k->kind == E_WILD ? xstrdup("") : expr_text(em, k);
+	}
+	StrBuf lit = {0};
+	StrBuf *save = em->out;
+	em->out = &lit;
+	key_literal(em, v, arr->sym.args, texts, arr->n, wild);
+	em->out = save;
+	/* parenthesized: memcpy may be a macro, and the literal has commas */
+	emit_line(em, "memcpy(%s, (%s), sizeof %s);", name, lit.data, name);
+	sb_free(&lit);
+	for (uint32_t i = 0; i < arr->n; i++)
+		free(texts[i]);
+}
+
+/*
  * foreach ([k1, k2] in a[*, K]- limit N) body:
- *   { struct sonde_iter it_1; [keys of the slice] [limit]
+ *   { struct sonde_iter it_1; [union sonde_key it_1_keys[2];]
+ *     [limit] [the slice's keys into it_1_keys]
  *     for (sonde_map_iter(&it_1, &g_a, by, desc, op, N); sonde_iter_next(&it_1);) {
  *             [if (!gen_slice_match(...)) continue; if (count++ >= N) break;]
  *             tick; k1 = ...; k2 = ...; body } }
@@ -854,24 +963,13 @@ void emit_foreach(Emitter *em, const Stmt *st, void (*body)(Emitter *, const Stm
 	emit_line(em, "{");
 	em->indent++;
 	emit_line(em, "struct sonde_iter %s;", it);
+	char *ks = slice ? xasprintf("%s_keys", it) : NULL, *count = NULL;
+	if (slice)	/* declared first: the kernel forbids mixed declarations */
+		emit_line(em, "union sonde_key %s[%d];", ks, v->nkeys);
 	char *limit = st->fe.limit ? checked_temp(em, st->fe.limit) : NULL;
-	char *ks = NULL, *count = NULL;
 	unsigned wild = 0;
 	if (slice) {
-		ks = xasprintf("%s_keys", it);
-		StrBuf k = {0};
-		StrBuf *save = em->out;
-		em->out = &k;
-		keys(em, v, arr->sym.args, arr->n, &wild, arr->loc);
-		em->out = save;
-		/* "(union sonde_key[]){ ... }" -> an array initializer */
-		const char *lit = "(union sonde_key[])";
-		if (k.data && strncmp(k.data, lit, strlen(lit)))
-			emit_unsupported(em, arr->loc, "slice keys with side effects "
-					 "in foreach cannot be translated yet");
-		emit_line(em, "union sonde_key %s[%d] = %s;", ks, v->nkeys,
-			  k.data ? k.data + strlen(lit) : "{}");
-		sb_free(&k);
+		slice_keys(em, v, arr, ks, &wild);
 		if (limit) {
 			count = emit_temp(em, T_LONG);
 			emit_line(em, "%s = 0;", count);

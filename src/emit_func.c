@@ -138,7 +138,8 @@ static void call_wrapper(Emitter *em, const Func *f, const char *name,
 	sb_printf(out, "%s\n{\n\tstruct fn_%s_locals *l;\n\n", sig.data, name);
 	sb_printf(out, "\tif (!sonde_call_enter(c))\n\t\treturn%s;\n",
 		  str ? " \"\"" : val ? " 0" : "");
-	sb_printf(out, "\tl = &this_frames()->fn[c->nesting - 1].%s;\n", name);
+	sb_printf(out, "\tl = &this_frames()->fn[c->nesting - 1].%s;\n",
+		  emit_cname(name));
 	for (uint32_t i = 0; i < f->nparams; i++) {
 		const char *p = emit_cname(f->params[i]->name);
 		if (f->params[i]->type == T_STRING)
@@ -181,7 +182,8 @@ static void script_function(Emitter *em, const Func *f, StrBuf *out)
 				f->type == T_STRING ? "[MAXSTRINGLEN]" : "");
 	char *sname = xasprintf("fn_%s", name);
 	locals_struct(em, sname, &vars, ret);
-	sb_printf(&em->fn_members, "\t\tstruct fn_%s_locals %s;\n", name, name);
+	sb_printf(&em->fn_members, "\t\tstruct fn_%s_locals %s;\n", name,
+		  emit_cname(name));
 	sb_printf(out, "/* function %s at %s */\n", f->name, emit_where(em, f->loc));
 	sb_printf(out, "static void fn_%s(struct sonde_ctx *c, struct fn_%s_locals *l)\n{\n",
 		  name, name);
@@ -216,7 +218,8 @@ static void embedded_function(Emitter *em, const Func *f, StrBuf *out)
 	const char *name = emit_func_name(em, f);
 	bool val = f->type == T_LONG || f->type == T_STRING;
 	embedded_struct(em, f, name);
-	sb_printf(&em->fn_members, "\t\tstruct fn_%s_locals %s;\n", name, name);
+	sb_printf(&em->fn_members, "\t\tstruct fn_%s_locals %s;\n", name,
+		  emit_cname(name));
 	sb_printf(out, "/* function %s at %s (embedded C) */\n", f->name,
 		  emit_where(em, f->loc));
 	sb_printf(out, "static void fn_%s(struct sonde_ctx *c, struct fn_%s_locals *l)\n{\n",

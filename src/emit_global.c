@@ -22,7 +22,9 @@ static const char *const c_keywords[] = {
 	"double", "else", "enum", "extern", "float", "for", "goto", "if",
 	"inline", "int", "long", "register", "restrict", "return", "short",
 	"signed", "sizeof", "static", "struct", "switch", "typedef", "union",
-	"unsigned", "void", "volatile", "while", "l", "c", NULL
+	"unsigned", "void", "volatile", "while", "l", "c",
+	/* the kernel's object-like macros a script may use as a name */
+	"current", "NULL", "true", "false", NULL
 };
 
 const char *emit_cname(const char *name)
@@ -98,13 +100,37 @@ typedef struct Access {
 	PtrVec seen;		/* Func* already walked */
 } Access;
 
+/* The index of global v in Program.globals, which pass 2 sorts by name
+   (then file: private globals may share a name), or -1.  A binary
+   search, so that a lock set costs no more than its probe's size. */
+static long global_index(const Program *prog, const Var *v)
+{
+	const PtrVec *g = &prog->globals;
+	size_t lo = 0, hi = g->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(((const Var *)g->v[mid])->name, v->name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < g->n && !strcmp(((const Var *)g->v[i])->name,
+						 v->name); i++)
+		if (g->v[i] == v)
+			return (long)i;
+	for (size_t i = 0; i < g->n; i++)	/* not where the order says */
+		if (g->v[i] == v)
+			return (long)i;
+	return -1;
+}
+
 static void touch(Access *a, const Var *v, int mode)
 {
 	if (!v || v->kind != V_GLOBAL)
 		return;
-	for (uint32_t i = 0; i < a->prog->globals.n; i++)
-		if (a->prog->globals.v[i] == v && a->mode[i] < mode)
-			a->mode[i] = (uint8_t)mode;
+	long i = global_index(a->prog, v);
+	if (i >= 0 && a->mode[i] < mode)
+		a->mode[i] = (uint8_t)mode;
 }
 
 static void walk_stmt(Access *a, const Stmt *st);
@@ -246,11 +272,10 @@ static void add_otf_reads(Access *a, const Probe *self)
 		if (!p->cond || p == self)
 			continue;
 		bool writes = false;
-		for (uint32_t k = 0; k < p->cond_reads.n; k++)
-			for (uint32_t g = 0; g < a->prog->globals.n; g++)
-				if (a->prog->globals.v[g] == p->cond_reads.v[k] &&
-				    a->mode[g] == 2)
-					writes = true;
+		for (uint32_t k = 0; k < p->cond_reads.n; k++) {
+			long g = global_index(a->prog, p->cond_reads.v[k]);
+			writes |= g >= 0 && a->mode[g] == 2;
+		}
 		if (writes)
 			walk_expr(a, p->cond);
 	}

@@ -81,6 +81,14 @@ void emit_need_header(Emitter *em, const char *header)
 	vec_push(&em->needs, (void *)header);
 }
 
+void emit_need_runtime(Emitter *em, const char *part)
+{
+	for (uint32_t i = 0; i < em->rt_parts.n; i++)
+		if (!strcmp(em->rt_parts.v[i], part))
+			return;
+	vec_push(&em->rt_parts, (void *)part);
+}
+
 StrBuf *emit_section(Emitter *em, Section sec)
 {
 	return &em->sec[sec];
@@ -260,6 +268,13 @@ static void write_head(Emitter *em, StrBuf *o)
 	const SrcFile *f = src_get(em->s, 1);
 	sb_puts(o, f && f->name ? f->name : "<input>");
 	sb_puts(o, ": do not edit.\n */\n");
+	/* the runtime parts pass 4 links (src/build.c reads this line) */
+	if (em->has_otf)
+		emit_need_runtime(em, "otf");
+	sb_puts(o, "// sonde-runtime: core");
+	for (uint32_t i = 0; i < em->rt_parts.n; i++)
+		sb_printf(o, " %s", (const char *)em->rt_parts.v[i]);
+	sb_putc(o, '\n');
 	sb_puts(o, "#include <linux/module.h>\n#include <linux/kernel.h>\n"
 		   "#include <linux/mm.h>\n#include <linux/slab.h>\n");
 	for (uint32_t i = 0; i < em->needs.n; i++)
@@ -360,6 +375,7 @@ static void emitter_free(Emitter *em)
 		vec_free(lists[i]);
 	}
 	vec_free(&em->needs);
+	vec_free(&em->rt_parts);
 	for (uint32_t i = 0; i < em->arrays.n; i++) {
 		GroupArray *a = em->arrays.v[i];
 		sb_free(&a->init);

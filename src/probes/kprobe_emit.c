@@ -89,6 +89,7 @@ void kprobe_emit_decls(void *emitter, const DerivedProbe *d)
 	Emitter *em = emitter;
 	const KprobeData *k = d->data;
 	handler(em, d, k);
+	emit_need_runtime(em, "kprobe");
 	char *at = where(k), *init, entry[96] = "";
 	if (d->probe->uses_entry)
 		snprintf(entry, sizeof entry, ", .data_size = sizeof(struct probe_%u_entry), "

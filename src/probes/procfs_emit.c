@@ -31,6 +31,7 @@ void procfs_emit_decls(void *emitter, const DerivedProbe *d)
 	Emitter *em = emitter;
 	const ProcfsData *pd = d->data;
 	unsigned p = d->probe->index;
+	emit_need_runtime(em, "procfs");
 	char *value = xasprintf("this_frames()->probe.p%u.__value", p);
 	char *before = NULL, *after = NULL;
 	if (uses_value(d->probe) && pd->write) {

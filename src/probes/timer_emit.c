@@ -36,6 +36,7 @@ void timer_emit_decls(void *emitter, const DerivedProbe *d)
 	Emitter *em = emitter;
 	const TimerData *t = d->data;
 	char period[64], rnd[64];
+	emit_need_runtime(em, "timer");
 	periods(t, period, rnd, sizeof period);
 	emit_line(em, "/* %s at %s */", d->point, emit_where(em, d->loc));
 	emit_line(em, "static void dp_%u(struct sonde_timer *t, struct pt_regs *regs)\n{",

@@ -10,6 +10,9 @@
 #                     that name
 #   defines-SERIES    -D MAXSTRINGLEN=64 builds (the runtime is built
 #                     again for that option)
+#   parts-SERIES      a module links only the runtime parts its script
+#                     uses: hello.stp's has no array, kprobe or timer
+#                     code, parts.stp's has all three
 #   compile-SERIES/N  every translation case (testsuite/emit/ok and the
 #                     build-only cases here in ok/) compiles without a
 #                     warning, all in one kbuild run
@@ -39,6 +42,7 @@ check_pass4() {
 		return
 	fi
 	echo "PASS build/pass4-$ser"
+	check_parts "$rel" "$ser" "$ko"
 	t0=$(date +%s%N)
 	ko2=$("$sonde" -p4 -r "$rel" "$here/hello.stp" 2>"$err")
 	t1=$(date +%s%N)
@@ -63,6 +67,21 @@ check_pass4() {
 		echo "PASS build/defines-$ser"
 	else
 		fail "defines-$ser" "$(cat "$out" "$err" | head -10)"
+	fi
+}
+
+# parts-SERIES for release $1; $3 is the hello module.
+check_parts() {
+	local rel=$1 ser=$2 hello=$3 ko err=$tmp/$2.parts.err want=3
+	local defs='^[0-9a-f]+ T (sonde_map_init|sonde_kprobes_register|sonde_timers_register)$'
+	if nm "$hello" | grep -Eq "$defs"; then
+		fail "parts-$ser" "hello links unused parts:" "$(nm "$hello" | grep -E "$defs")"
+	elif ! ko=$("$sonde" -p4 -r "$rel" "$here/parts.stp" 2>"$err"); then
+		fail "parts-$ser" "$(head -10 "$err")"
+	elif (($(nm "$ko" | grep -Ec "$defs") != want)); then
+		fail "parts-$ser" "parts.stp lacks a part:" "$(nm "$ko" | grep -E "$defs")"
+	else
+		echo "PASS build/parts-$ser"
 	fi
 }
 

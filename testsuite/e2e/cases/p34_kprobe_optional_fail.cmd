@@ -1,0 +1,1 @@
+callloop 1000 >/dev/null
