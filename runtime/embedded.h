@@ -29,6 +29,7 @@
 
 #include "lifecycle.h"
 #include "str.h"
+#include "sym.h"
 
 /* The running probe's context; the function's parameter is named c. */
 #define CONTEXT (c)

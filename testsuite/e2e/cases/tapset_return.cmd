@@ -1,0 +1,1 @@
+echo hello >/nonexistent/file; echo hello >/dev/null
