@@ -24,22 +24,10 @@ export XDG_CACHE_HOME=$tmp/cache
 [ -x "$sonde" ] || { echo "bench/p2: no sonde at $sonde" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || { echo "bench/p2: needs GNU time" >&2; exit 1; }
 
-# stap reads kernel symbols from /boot/System.map-R, a placeholder on
-# Debian, or from the build tree's System.map: give it a build tree of
-# links to the installed headers whose System.map is the -dbg package's,
-# so that it times a listing rather than an error.
-stap_r=$release
-dbgmap=/usr/lib/debug/boot/System.map-$release
-kbuild=/lib/modules/$release/build
-if grep -qs 'The real System.map' "/boot/System.map-$release" &&
-   [ -r "$dbgmap" ] && [ -d "$kbuild" ]; then
-	mkdir "$tmp/kbuild"
-	for f in "$(readlink -f "$kbuild")"/* "$(readlink -f "$kbuild")"/.[!.]*; do
-		[ -e "$f" ] && ln -s "$f" "$tmp/kbuild/"
-	done
-	ln -sf "$dbgmap" "$tmp/kbuild/System.map"
-	stap_r=$tmp/kbuild
-fi
+# A build tree stap can list kprobes in, so it times a listing rather
+# than an error (bench/lib/stap-tree.sh).
+. "$(dirname "$0")/../lib/stap-tree.sh"
+stap_r=$(stap_tree "$release" "$tmp/kbuild")
 
 echo 'probe begin {}' >"$tmp/empty.stp"
 cat >"$tmp/tapsets.stp" <<'STP'

@@ -31,21 +31,8 @@ command -v /usr/bin/time >/dev/null || { echo "bench/p3: needs GNU time as /usr/
 have_stap=1
 command -v "$stap" >/dev/null || have_stap=0
 
-# stap resolves kprobe.function against /boot/System.map-R, a placeholder
-# on Debian, or the build tree's System.map: give it a build tree of
-# links to the installed headers whose System.map is the -dbg package's.
-stap_r=$release
-dbgmap=/usr/lib/debug/boot/System.map-$release
-kbuild=/lib/modules/$release/build
-if grep -qs 'The real System.map' "/boot/System.map-$release" &&
-   [ -r "$dbgmap" ] && [ -d "$kbuild" ]; then
-	mkdir "$tmp/kbuild"
-	for f in "$(readlink -f "$kbuild")"/* "$(readlink -f "$kbuild")"/.[!.]*; do
-		[ -e "$f" ] && ln -s "$f" "$tmp/kbuild/"
-	done
-	ln -sf "$dbgmap" "$tmp/kbuild/System.map"
-	stap_r=$tmp/kbuild
-fi
+. "$(dirname "$0")/../lib/stap-tree.sh"
+stap_r=$(stap_tree "$release" "$tmp/kbuild")
 
 echo 'probe begin { printf("hello %s %d\n", "world", 42); exit() }' >"$tmp/hello.stp"
 cat >"$tmp/kprobe.stp" <<'STP'
