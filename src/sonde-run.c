@@ -573,10 +573,49 @@ static void explain_load_error(const struct session *s, int err)
 	}
 }
 
+/*
+ * The kernel log from here on, for kernel_says(): /dev/kmsg opened and
+ * moved to its end before loading.  -1 where it cannot be read.
+ */
+static int kernel_log_mark(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * After a failed load, repeat what the module itself logged since the
+ * mark (such as the probe point it could not register), so the user
+ * need not search dmesg.  Records read "PRI,SEQ,TIME,FLAGS;TEXT".
+ */
+static void kernel_says(const struct session *s, int fd)
+{
+	char rec[1024], *text;
+	size_t len = strlen(s->name);
+	ssize_t n;
+	int shown = 0;
+
+	while (shown < 10 && (n = read(fd, rec, sizeof(rec) - 1)) > 0) {
+		rec[n] = '\0';
+		rec[strcspn(rec, "\n")] = '\0';
+		text = strchr(rec, ';');
+		if (text && !strncmp(++text, s->name, len) && text[len] == ':' &&
+		    !strstr(text, "taint")) {   /* the kernel's notes, not news */
+			fprintf(stderr, PROG ": kernel: %s\n", text);
+			shown++;
+		}
+	}
+}
+
 static int load_module(struct session *s)
 {
 	char *params = build_params(s);
-	int fd, ret;
+	int fd, ret, klog;
 
 	fd = open(s->opt->module, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || !params) {
@@ -585,9 +624,15 @@ static int load_module(struct session *s)
 		return 1;
 	}
 	debug_msg(s, "loading %s as %s with \"%s\"", s->opt->module, s->name, params);
+	klog = kernel_log_mark();
 	ret = syscall(SYS_finit_module, fd, params, 0);
-	if (ret)
+	if (ret) {
 		explain_load_error(s, errno);
+		if (klog >= 0)
+			kernel_says(s, klog);
+	}
+	if (klog >= 0)
+		close(klog);
 	close(fd);
 	free(params);
 	return ret ? 1 : 0;
