@@ -13,6 +13,19 @@ struct Match;
 struct ProbeGroup;
 typedef struct TapsetLib TapsetLib;
 
+/* Declarations by name: one slot per name, holding every global or
+   function of that name (private ones of several files, overloads) in
+   the order they were declared.  Open addressing, power-of-two size. */
+typedef struct NameSlot {
+	const char *name;	/* NULL: free */
+	PtrVec items;
+} NameSlot;
+
+typedef struct NameIndex {
+	NameSlot *slots;
+	uint32_t cap, n;
+} NameIndex;
+
 /*
  * The elaborator's state.  Known globals, functions and aliases grow as
  * library files are loaded; `prog` receives what is kept.
@@ -27,6 +40,8 @@ typedef struct Elab {
 
 	PtrVec globals;		/* Var*: script and loaded library globals */
 	PtrVec funcs;		/* Func* */
+	NameIndex global_names;	/* the same globals and functions, */
+	NameIndex func_names;	/* found by name */
 	PtrVec aliases;		/* const Decl* D_ALIAS */
 	PtrVec pending;		/* const Decl* D_PROBE not derived yet */
 	PtrVec all_probes;	/* Probe*: every derived probe body */

@@ -56,11 +56,71 @@ static bool visible(bool is_private, uint16_t def_file, uint16_t file)
 	return !is_private || def_file == file;
 }
 
+/* --------------------------------------------------------- name index */
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* The slot of `name`: its own, or the free one where it would go. */
+static NameSlot *index_slot(const NameIndex *x, const char *name)
+{
+	uint32_t mask = x->cap - 1, i = name_hash(name) & mask;
+	while (x->slots[i].name && strcmp(x->slots[i].name, name))
+		i = (i + 1) & mask;
+	return &x->slots[i];
+}
+
+static void index_grow(NameIndex *x)
+{
+	NameIndex old = *x;
+	x->cap = old.cap ? 2 * old.cap : 64;
+	x->slots = xcalloc(x->cap, sizeof *x->slots);
+	for (uint32_t i = 0; i < old.cap; i++)
+		if (old.slots[i].name)
+			*index_slot(x, old.slots[i].name) = old.slots[i];
+	free(old.slots);
+}
+
+static void index_add(NameIndex *x, const char *name, void *item)
+{
+	if (2 * (x->n + 1) > x->cap)
+		index_grow(x);	/* at most half full: short probes */
+	NameSlot *slot = index_slot(x, name);
+	if (!slot->name) {
+		slot->name = name;
+		x->n++;
+	}
+	vec_push(&slot->items, item);
+}
+
+/* Everything declared under `name`, or NULL. */
+static const PtrVec *index_find(const NameIndex *x, const char *name)
+{
+	if (!x->cap)
+		return NULL;
+	const NameSlot *slot = index_slot(x, name);
+	return slot->name ? &slot->items : NULL;
+}
+
+static void index_free(NameIndex *x)
+{
+	for (uint32_t i = 0; i < x->cap; i++)
+		vec_free(&x->slots[i].items);
+	free(x->slots);
+	*x = (NameIndex){0};
+}
+
 Var *elab_find_global(Elab *e, const char *name, uint16_t file)
 {
-	for (uint32_t i = 0; i < e->globals.n; i++) {
-		Var *v = e->globals.v[i];
-		if (!strcmp(v->name, name) && visible(v->is_private, v->file, file))
+	const PtrVec *same = index_find(&e->global_names, name);
+	for (uint32_t i = 0; same && i < same->n; i++) {
+		Var *v = same->v[i];
+		if (visible(v->is_private, v->file, file))
 			return v;
 	}
 	return NULL;
@@ -69,11 +129,11 @@ Var *elab_find_global(Elab *e, const char *name, uint16_t file)
 size_t elab_find_funcs(Elab *e, const char *name, uint16_t file,
 		       Func **out, size_t max)
 {
+	const PtrVec *same = index_find(&e->func_names, name);
 	size_t n = 0;
-	for (uint32_t i = 0; i < e->funcs.n && n < max; i++) {
-		Func *f = e->funcs.v[i];
-		if (!strcmp(f->name, name) &&
-		    visible(f->decl->flags & DF_PRIVATE, f->file, file))
+	for (uint32_t i = 0; same && i < same->n && n < max; i++) {
+		Func *f = same->v[i];
+		if (visible(f->decl->flags & DF_PRIVATE, f->file, file))
 			out[n++] = f;
 	}
 	return n;
@@ -111,6 +171,7 @@ static void add_global(Elab *e, const Decl *d, uint16_t file, bool lib)
 		v->arity_loc = v->init->loc;
 	}
 	vec_push(&e->globals, v);
+	index_add(&e->global_names, v->name, v);
 }
 
 static uint8_t decl_type(uint8_t t)
@@ -159,6 +220,7 @@ static void add_function(Elab *e, const Decl *d, uint16_t file, bool lib)
 	f->file = file;
 	add_params(e, f, d);
 	vec_push(&e->funcs, f);
+	index_add(&e->func_names, f->name, f);
 }
 
 static void add_embedded(Elab *e, const Decl *d, bool lib)
@@ -365,6 +427,8 @@ void elab_close(Elab *e)
 		tapset_close(e->lib);
 	vec_free(&e->globals);
 	vec_free(&e->funcs);
+	index_free(&e->global_names);
+	index_free(&e->func_names);
 	vec_free(&e->aliases);
 	vec_free(&e->pending);
 	vec_free(&e->listed);
