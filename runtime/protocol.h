@@ -55,6 +55,7 @@ struct sonde_frame {
 
 /* Module parameters every sonde module has (set by the loader). */
 #define SONDE_PARAM_BUFSIZE "sonde_bufsize"   /* output buffer, MB in all */
+#define SONDE_PARAM_BUFSIZE_KB "sonde_bufsize_kb" /* the same in KB, if set */
 #define SONDE_PARAM_TARGET "sonde_target"     /* target process id */
 /* Bulk: sonde_bufsize is per CPU, and data returns each CPU's frames in
  * order without merging the CPUs into one sequence. */

@@ -49,7 +49,7 @@ struct options {
 	long timeout_s;          /* 0: none */
 	const char *command;
 	long target;             /* 0: none */
-	long bufsize_mb;         /* 0: module default */
+	long bufsize_kb;         /* -s, in KB; 0: module default */
 	bool bulk;               /* -b: a file per CPU */
 	bool flight;             /* -F: detach, or with -o run as a daemon */
 	const char *attach;      /* -A: the module name of a detached session */
@@ -231,6 +231,25 @@ static int parse_file_limit(struct options *o, const char *arg)
 	return 0;
 }
 
+/* -s MB, or -s Nk in KB (small buffers for tests of lost output). */
+static int parse_bufsize(struct options *o, const char *arg)
+{
+	char num[32];
+	size_t n = strlen(arg);
+	bool kb = n && arg[n - 1] == 'k';
+
+	if (n == 0 || n >= sizeof(num))
+		return usage_error("bad -s value '%s'", arg);
+	memcpy(num, arg, n - kb);
+	num[n - kb] = '\0';
+	o->bufsize_kb = parse_number(num, kb ? 4096 << 10 : 4096);
+	if (o->bufsize_kb < 0)
+		return usage_error("bad -s value '%s'", arg);
+	if (!kb)
+		o->bufsize_kb <<= 10;
+	return 0;
+}
+
 static int parse_option(struct options *o, int c, const char *arg)
 {
 	switch (c) {
@@ -244,8 +263,7 @@ static int parse_option(struct options *o, int c, const char *arg)
 		o->target = parse_number(arg, INT_MAX);
 		return o->target < 0 ? usage_error("bad -x value '%s'", arg) : 0;
 	case 's':
-		o->bufsize_mb = parse_number(arg, 4096);
-		return o->bufsize_mb < 0 ? usage_error("bad -s value '%s'", arg) : 0;
+		return parse_bufsize(o, arg);
 	case 'b': o->bulk = true; return 0;
 	case 'F': o->flight = true; return 0;
 	case 'A': o->attach = arg; return 0;
@@ -273,7 +291,7 @@ static int check_attach(const struct options *o, int rest)
 {
 	if (rest > 0)
 		return usage_error("%s-A takes a module name, not a module file or parameters", "");
-	if (o->command || o->target || o->bufsize_mb || o->flight || o->timeout_s)
+	if (o->command || o->target || o->bufsize_kb || o->flight || o->timeout_s)
 		return usage_error("%s-A cannot be used with -c, -x, -s, -F or -T", "");
 	if (o->file_limit && !o->out_path)
 		return usage_error("%s-S needs -o", "");
@@ -518,8 +536,10 @@ static char *build_params(const struct session *s)
 	if (!p)
 		return NULL;
 	*q = '\0';
-	if (o->bufsize_mb)
-		q += sprintf(q, SONDE_PARAM_BUFSIZE "=%ld ", o->bufsize_mb);
+	if (o->bufsize_kb % 1024)
+		q += sprintf(q, SONDE_PARAM_BUFSIZE_KB "=%ld ", o->bufsize_kb);
+	else if (o->bufsize_kb)
+		q += sprintf(q, SONDE_PARAM_BUFSIZE "=%ld ", o->bufsize_kb / 1024);
 	if (o->bulk)
 		q += sprintf(q, SONDE_PARAM_BULK "=1 ");
 	if (o->flight && !o->out_path)
