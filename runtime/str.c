@@ -74,42 +74,41 @@ size_t sonde_fmt_bin(char *dst, int64_t v, int bytes)
 	}
 }
 
-/* The bytes of a %M field: two hex digits per byte, in memory order. */
-static size_t hex_bytes(char *dst, const u8 *src, size_t n)
+/* Writes byte v of a %m/%M field at dst[*at], as itself or as two hex
+   digits, dropping what falls past size. */
+static void put_mem_byte(char *dst, size_t size, size_t *at, u8 v, bool hex)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		dst[2 * i] = hex_asc_hi(src[i]);
-		dst[2 * i + 1] = hex_asc_lo(src[i]);
+	if (!hex) {
+		if (*at < size)
+			dst[*at] = v;
+		(*at)++;
+		return;
 	}
-	return 2 * n;
+	if (*at < size)
+		dst[*at] = hex_asc_hi(v);
+	if (*at + 1 < size)
+		dst[*at + 1] = hex_asc_lo(v);
+	*at += 2;
 }
 
 ssize_t sonde_fmt_mem(struct sonde_ctx *c, char *dst, size_t size,
 		      int64_t addr, int width, int prec, unsigned int flags)
 {
 	u8 raw[SONDE_MEM_MAX];
-	char text[2 * SONDE_MEM_MAX];
 	size_t n = prec < 0 ? 1 : min_t(size_t, prec, SONDE_MEM_MAX);
-	size_t len, pad, at;
+	bool hex = flags & SONDE_FMT_HEX;
+	size_t len = hex ? 2 * n : n, pad, at, i;
 	bool ok = flags & SONDE_FMT_USER
 		? sonde_uread(c, raw, (unsigned long)addr, n)
 		: sonde_kread(c, raw, (unsigned long)addr, n);
 
 	if (!ok)
 		return -1;
-	if (flags & SONDE_FMT_HEX) {
-		len = hex_bytes(text, raw, n);
-	} else {
-		memcpy(text, raw, n);
-		len = n;
-	}
 	pad = width > 0 && (size_t)width > len ? width - len : 0;
-	pad = min(pad, size - min(len, size));
+	memset(dst, ' ', min(len + pad, size));
 	at = flags & SONDE_FMT_LEFT ? 0 : pad;
-	memset(dst, ' ', pad + min(len, size));
-	memcpy(dst + at, text, min(len, size - at));
+	for (i = 0; i < n; i++)
+		put_mem_byte(dst, size, &at, raw[i], hex);
 	return min(len + pad, size);
 }
 

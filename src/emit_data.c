@@ -303,23 +303,10 @@ static int64_t hist_buckets(const StatUse *u, int i)
 	return (u->hi[i] - u->lo[i]) / u->step[i] + 3;
 }
 
-/* The initializer of histogram i of u: a SONDE_HIST_* macro where it
-   says everything, else designated fields. */
+/* The initializer of histogram i of u, with designated fields: one
+   spelling whatever the shape carries (variance, chaining, offset). */
 static char *shape_init(const StatUse *u, int i, int64_t offset)
 {
-	bool more = i + 1 < u->nhists, var = i == 0 && u->variance;
-	StrBuf b = {0};
-	if (i >= u->nhists)
-		sb_puts(&b, "SONDE_HIST_NO");
-	else if (u->hist[i]->op == AT_HIST_LOG)
-		sb_puts(&b, "SONDE_HIST_LOGARITHMIC");
-	else
-		sb_printf(&b, "SONDE_HIST_LIN(%lldLL, %lldLL, %lldLL)",
-			  (long long)u->lo[i], (long long)u->hi[i],
-			  (long long)u->step[i]);
-	if (!more && !var && !offset)
-		return b.data;
-	/* the macros are braced initializers: spell the fields out */
 	StrBuf d = {0};
 	if (i >= u->nhists)
 		sb_puts(&d, "{ .kind = SONDE_HIST_NONE");
@@ -330,14 +317,13 @@ static char *shape_init(const StatUse *u, int i, int64_t offset)
 			  ".step = %lldLL, .buckets = %lld", (long long)u->lo[i],
 			  (long long)u->hi[i], (long long)u->step[i],
 			  (long long)hist_buckets(u, i));
-	if (var)
+	if (i == 0 && u->variance)
 		sb_printf(&d, ", .variance = true, .shift = %lld", (long long)u->shift);
 	if (offset)
 		sb_printf(&d, ", .offset = %lld", (long long)offset);
-	if (more)
+	if (i + 1 < u->nhists)
 		sb_printf(&d, ", .next = &g_%s_hist_%d", u->var->name, i + 1);
 	sb_puts(&d, " }");
-	sb_free(&b);
 	return d.data;
 }
 
