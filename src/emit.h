@@ -196,6 +196,8 @@ void emit_abort_check(Emitter *em);
 /* -------------------------------------------------------- emit_expr.c */
 
 void emit_expr(Emitter *em, const Expr *e);
+/* The C text of e (malloc'd), written aside from em->out. */
+char *emit_expr_text(Emitter *em, const Expr *e);
 /* The expression as a condition (long: non-zero). */
 void emit_cond(Emitter *em, const Expr *e);
 /* Can evaluating `e` raise an error (division, calls, ...)? */

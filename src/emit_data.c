@@ -763,21 +763,10 @@ bool emit_data_delete(Emitter *em, const Stmt *st)
 	return true;
 }
 
-/* The C text of expression e (malloc'd). */
-static char *expr_text(Emitter *em, const Expr *e)
-{
-	StrBuf b = {0};
-	StrBuf *save = em->out;
-	em->out = &b;
-	emit_expr(em, e);
-	em->out = save;
-	return b.data ? b.data : xstrdup("");
-}
-
 /* The text of an expression evaluated into a new temporary, checked. */
 static char *checked_temp(Emitter *em, const Expr *e)
 {
-	char *text = expr_text(em, e);
+	char *text = emit_expr_text(em, e);
 	bool str = e->type == T_STRING;
 	char *t = emit_temp(em, str ? T_STRING : T_LONG);
 	if (expr_can_fail(e))
@@ -909,7 +898,7 @@ static void slice_keys(Emitter *em, const Var *v, const Expr *arr,
 		if (copy && k->kind != E_WILD)
 			texts[i] = xstrdup(checked_temp(em, k));
 		else
-			texts[i] = k->kind == E_WILD ? xstrdup("") : expr_text(em, k);
+			texts[i] = k->kind == E_WILD ? xstrdup("") : emit_expr_text(em, k);
 	}
 	StrBuf lit = {0};
 	StrBuf *save = em->out;

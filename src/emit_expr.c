@@ -118,6 +118,17 @@ static void lvalue(Emitter *em, const Expr *e)
 	emit_var(em, v);
 }
 
+/* The C text of expression e (malloc'd), written aside from em->out. */
+char *emit_expr_text(Emitter *em, const Expr *e)
+{
+	StrBuf b = {0};
+	StrBuf *save = em->out;
+	em->out = &b;
+	emit_expr(em, e);
+	em->out = save;
+	return b.data ? b.data : xstrdup("");
+}
+
 /* ------------------------------------------------------- operand order */
 
 static bool is_literal(const Expr *e)
@@ -131,26 +142,22 @@ bool emit_in_order(Emitter *em, Expr *const *v, uint32_t n, char **texts,
 	bool effects = false;
 	for (uint32_t i = 0; i < n; i++)
 		effects |= expr_has_effects(v[i]);
-	StrBuf *save = em->out;
 	for (uint32_t i = 0; i < n; i++) {
-		StrBuf b = {0};
 		if (v[i]->kind == E_WILD) {	/* a slice's `*`: no text */
 			texts[i] = xstrdup("");
 			continue;
 		}
-		em->out = &b;
-		emit_expr(em, v[i]);
-		em->out = save;
+		char *text = emit_expr_text(em, v[i]);
 		if (!effects || is_literal(v[i])) {
-			texts[i] = b.data ? b.data : xstrdup("");
+			texts[i] = text;
 			continue;
 		}
 		char *t = emit_temp(em, v[i]->type == T_STRING ? T_STRING : T_LONG);
 		if (v[i]->type == T_STRING)
-			sb_printf(pre, "gen_strset(%s, %s), ", t, b.data);
+			sb_printf(pre, "gen_strset(%s, %s), ", t, text);
 		else
-			sb_printf(pre, "%s = %s, ", t, b.data);
-		sb_free(&b);
+			sb_printf(pre, "%s = %s, ", t, text);
+		free(text);
 		texts[i] = xstrdup(t);
 	}
 	return effects;
