@@ -43,6 +43,7 @@ typedef struct Arena {
 void *arena_alloc(Arena *a, size_t n);	/* zeroed, 8-byte aligned */
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
+void arena_adopt(Arena *a, Arena *from);	/* moves from's blocks into a */
 void arena_free(Arena *a);
 
 /* Growable byte buffer; `data` is always NUL-terminated. */

@@ -149,6 +149,25 @@ char *arena_strdup(Arena *a, const char *s)
 	return arena_strndup(a, s, strlen(s));
 }
 
+/* The adopted blocks go in behind a's head, which stays the block that
+   arena_alloc bumps. */
+void arena_adopt(Arena *a, Arena *from)
+{
+	ArenaBlock *last = from->head;
+	if (!last)
+		return;
+	while (last->next)
+		last = last->next;
+	if (a->head) {
+		last->next = a->head->next;
+		a->head->next = from->head;
+	} else {
+		a->head = from->head;
+	}
+	a->used_total += from->used_total;
+	*from = (Arena){ 0 };
+}
+
 void arena_free(Arena *a)
 {
 	while (a->head) {

@@ -554,6 +554,56 @@ static void test_describe(void)
 	}
 }
 
+/* A text of `lines` lines of tokens, with an error every 97th line. */
+static char *long_text(int lines)
+{
+	StrBuf b = { 0 };
+	for (int i = 0; i < lines; i++)
+		sb_printf(&b, i % 97 ? "x_%d = \"s\\t%d\" . f(0x%x, 0%o) # c\n" :
+				       "x_%d = 08 + '%d' + 0x%xzz%o\n", i, i, i, i);
+	return b.data;
+}
+
+/*
+ * Scanning ahead on a thread gives the same tokens, locations, flags
+ * and diagnostics as scanning inline, over enough tokens to go round
+ * the ring many times; and closing the lexer long before the end stops
+ * the thread where it waits for room.
+ */
+static void test_scan_ahead(void)
+{
+	char *text = long_text(8000);
+	size_t len = strlen(text);
+	Run inline_run, ahead;
+	setenv("SONDE_LEX_THREAD_MIN", "99999999999", 1);
+	run_n(&inline_run, text, len, NULL, NULL);
+	setenv("SONDE_LEX_THREAD_MIN", "0", 1);
+	run_n(&ahead, text, len, NULL, NULL);
+	bool same = !strcmp(inline_run.toks.data, ahead.toks.data) &&
+		    !strcmp(inline_run.locs.data, ahead.locs.data) &&
+		    !strcmp(inline_run.flags.data, ahead.flags.data) &&
+		    inline_run.diags_len == ahead.diags_len &&
+		    !memcmp(inline_run.diags, ahead.diags, ahead.diags_len);
+	report("scan-ahead-same", same && inline_run.diags_len > 0 &&
+	       inline_run.toks.len > 100000, NULL, NULL, NULL);
+	done(&inline_run);
+	done(&ahead);
+
+	Session s;
+	session_init(&s);
+	s.diag_out = fopen("/dev/null", "w");
+	Lexer *lx = lex_open(&s, src_add(&s, "t.stp", text, len));
+	Token t;
+	for (int i = 0; i < 10; i++)
+		lex_next(lx, &t);
+	lex_close(lx);
+	report("scan-ahead-close-early", t.kind == TOK_IDENT, NULL, NULL, NULL);
+	fclose(s.diag_out);
+	session_free(&s);
+	unsetenv("SONDE_LEX_THREAD_MIN");
+	free(text);
+}
+
 int main(void)
 {
 	test_codes();
@@ -569,6 +619,7 @@ int main(void)
 	test_macros();
 	test_script_args();
 	test_all_bytes();
+	test_scan_ahead();
 	/* The suite counts FAIL lines; the status stays 0 as the runner expects. */
 	(void)failures;
 	return 0;
