@@ -26,13 +26,8 @@ export XDG_CACHE_HOME=$tmp/cache SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets
 
 fail() { echo "FAIL build/$1"; shift; for l in "$@"; do echo "  $l"; done; }
 
-releases() {
-	local img r
-	for img in /boot/vmlinuz-*-cloud-amd64; do
-		r=${img#/boot/vmlinuz-}
-		[[ -e $img && -d /lib/modules/$r/build ]] && echo "$r"
-	done | sort -rV | awk -F. '!seen[$1 "." $2]++'
-}
+# shellcheck source=../lib/kernels.sh
+. "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
 
 # pass4, cache and nocache checks for release $1 (series $2).
 check_pass4() {
@@ -120,7 +115,7 @@ check_compile() {
 	done
 }
 
-mapfile -t rels < <(releases)
+mapfile -t rels < <(cloud_series)
 if ((${#rels[@]} == 0)); then
 	echo "SKIP build/all: no cloud kernel with headers installed"
 	exit 0

@@ -21,13 +21,8 @@ export SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets
 
 fail() { echo "FAIL e2e/$1"; shift; for l in "$@"; do echo "  $l"; done; }
 
-releases() {
-	local img r
-	for img in /boot/vmlinuz-*-cloud-amd64; do
-		r=${img#/boot/vmlinuz-}
-		[[ -e $img && -d /lib/modules/$r/build ]] && echo "$r"
-	done | sort -rV | awk -F. '!seen[$1 "." $2]++'
-}
+# shellcheck source=../lib/kernels.sh
+. "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
 
 # Builds every case for release $1 into $2; writes the guest script.
 build_cases() {
@@ -116,7 +111,7 @@ run_series() { # RELEASE SERIES
 	fi
 }
 
-mapfile -t rels < <(releases)
+mapfile -t rels < <(cloud_series)
 if ((${#rels[@]} == 0)); then
 	echo "SKIP e2e/all: no cloud kernel with headers installed"
 	exit 0

@@ -29,6 +29,8 @@ trap cleanup EXIT
 group=run5
 # shellcheck source=../lib/report.sh
 . "$src/testsuite/lib/report.sh"
+# shellcheck source=../lib/kernels.sh
+. "$src/testsuite/lib/kernels.sh"
 
 # ---------------------------------------------------------------- building
 
@@ -61,14 +63,6 @@ build_all() {
     check "build-$series"
 }
 
-# Installed cloud releases with an image and headers, newest first.
-releases() {
-    local img r
-    for img in /boot/vmlinuz-*-cloud-amd64; do
-        r=${img#/boot/vmlinuz-}
-        [[ -e $img && -d /lib/modules/$r/build ]] && echo "$r"
-    done | sort -rV
-}
 
 # ---------------------------------------------------------------- host checks
 
@@ -438,7 +432,7 @@ main() {
         fail loader-build "$(head -n 10 "$work/sonde-run.log")"
         return
     fi
-    mapfile -t rels < <(releases | awk -F. '!seen[$1 "." $2]++')
+    mapfile -t rels < <(cloud_series)
     for rel in "${rels[@]}"; do
         series=$(echo "$rel" | cut -d. -f1,2)
         build_all "$rel" "$series"

@@ -32,6 +32,8 @@ trap cleanup EXIT
 group=runtime
 # shellcheck source=../lib/report.sh
 . "$src/testsuite/lib/report.sh"
+# shellcheck source=../lib/kernels.sh
+. "$src/testsuite/lib/kernels.sh"
 
 # ---------------------------------------------------------------- building
 
@@ -49,6 +51,7 @@ stage_module() {
     local m=$2 d=$work/$1/$2
     mkdir -p "$d"
     cp "$src"/runtime/*.[ch] "$d/"
+    cp "$here"/modules/*.h "$d/"
     cp "$here/modules/${m%_ni}.c" "$d/${m}_main.c"
     printf 'obj-m := %s.o\n%s-y := %s_main.o %s\nccflags-y := -Werror %s\n' \
         "$m" "$m" "$m" "$objs" "$(module_flags "$m")" >"$d/Kbuild"
@@ -69,13 +72,6 @@ build_all() {
     check "build-$series"
 }
 
-releases() {
-    local img r
-    for img in /boot/vmlinuz-*-cloud-amd64; do
-        r=${img#/boot/vmlinuz-}
-        [[ -e $img && -d /lib/modules/$r/build ]] && echo "$r"
-    done | sort -rV
-}
 
 # ---------------------------------------------------------------- guest
 
@@ -375,7 +371,7 @@ main() {
         fail loader-build "$(head -n 10 "$work/sonde-run.log")"
         return
     fi
-    mapfile -t rels < <(releases | awk -F. '!seen[$1 "." $2]++' |
+    mapfile -t rels < <(cloud_series |
         awk -v s="${SONDE_RUNTIME_SERIES:-}" -F. 's == "" || $1 "." $2 == s')
     if ((${#rels[@]} == 0)); then
         skip build "no cloud kernel with headers installed"

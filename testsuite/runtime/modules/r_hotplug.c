@@ -30,6 +30,7 @@
 #include "lifecycle.h"
 #include "kprobe.h"
 #include "timer.h"
+#include "probes.h"
 
 #define PHASES 20
 #define CPUS 8                 /* CPUs counted; the test uses fewer */
@@ -169,20 +170,14 @@ static struct sonde_timer timers[1] = {
 
 static int reg(void)
 {
-	int ret = sonde_timers_register(timers, ARRAY_SIZE(timers));
-
-	if (ret)
-		return ret;
-	ret = sonde_kprobes_register(kprobes, ARRAY_SIZE(kprobes));
-	if (ret)
-		sonde_timers_unregister(timers, ARRAY_SIZE(timers));
-	return ret;
+	return register_timers_kprobes(timers, ARRAY_SIZE(timers), kprobes,
+				       ARRAY_SIZE(kprobes));
 }
 
 static void unreg(void)
 {
-	sonde_kprobes_unregister(kprobes, ARRAY_SIZE(kprobes));
-	sonde_timers_unregister(timers, ARRAY_SIZE(timers));
+	unregister_timers_kprobes(timers, ARRAY_SIZE(timers), kprobes,
+				  ARRAY_SIZE(kprobes));
 }
 
 static const struct sonde_script hotplug_script = {
