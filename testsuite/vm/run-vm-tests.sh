@@ -137,6 +137,43 @@ test_exit_status() {
     fi
 }
 
+# (b2) --monitor serves qemu's monitor on a unix socket while the guest
+# runs: it answers `info status` with the VM running.
+test_monitor() {
+    local d=$work/b2 rc=0
+    mkdir -p "$d"
+    : >"$d/errors"
+    "$vm" --monitor "$d/mon.sock" -- 'sleep 6' >"$d/out" 2>&1 &
+    local pid=$!
+    python3 - "$d/mon.sock" >"$d/answer" 2>&1 <<'PY' || rc=$?
+import socket, sys, time
+path = sys.argv[1]
+for _ in range(300):            # the socket appears once qemu runs
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(path)
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("no monitor socket at " + path)
+s.settimeout(10)
+s.sendall(b"info status\n")
+seen = b""
+while b"VM status" not in seen or not seen.rstrip().endswith(b"(qemu)"):
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    seen += chunk
+print(seen.decode(errors="replace"))
+PY
+    wait "$pid" || echo "sonde-vm exited with status $?" >>"$d/errors"
+    ((rc == 0)) || echo "monitor client failed: $(tail -n 3 "$d/answer")" >>"$d/errors"
+    grep -q 'VM status: running' "$d/answer" ||
+        echo "answer to info status: $(tr -d '\r' <"$d/answer" | tail -n 3)" >>"$d/errors"
+    report vm-monitor "$d/errors"
+}
+
 # (c) A hanging guest is killed at the timeout: status 124, no qemu left.
 # (The guest may not even finish booting in 8 s on a loaded host; that
 # is fine, the point is the kill.)
@@ -241,6 +278,7 @@ chain_61() {
 chain_612() {
     local rel
     test_exit_status
+    test_monitor
     test_timeout
     rel=$(release_of_series 6.12)
     if [[ -z $rel ]]; then
