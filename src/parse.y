@@ -99,6 +99,7 @@ struct Parser {
 	bool fast_off;
 	Token *fast_toks;
 	size_t fast_n, fast_cap;
+	struct SimMemo *sim_memo;	/* see SimMemo */
 
 	/* Probe point context, see the file comment. */
 	bool in_points;
@@ -1513,7 +1514,15 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
 
 enum {
 	FAST_DEPTH_MAX = 64,	/* nesting the fast path leaves to bison */
-	SIM_PUSH_MAX = 16,	/* states a simulation may push */
+	SIM_COPIED = 16,	/* top states of the parser's stack a
+				   simulation sees */
+	SIM_PUSH_MAX = 16,	/* states it may push above them */
+	SIM_MEMO_SIZE = 1024,	/* remembered simulations, a power of two */
+	SIM_MEMO_READ = 8,	/* states a remembered one may have read */
+	SIM_MEMO_PUSHED = 4,	/* states it may leave pushed */
+	SIM_MEMO_KEY = 3,	/* top states that choose its slot */
+	/* stack slots: room for the memo to look below the deepest state */
+	SIM_SLOTS = SIM_MEMO_READ + SIM_COPIED + SIM_PUSH_MAX,
 };
 
 /* ---------------------------------------------- simulating the parser */
@@ -1531,49 +1540,89 @@ static int lr_action(int s, int sym)
 	return -yydefact[s];
 }
 
-/* The parser's state stack as a simulation sees it: the real stack from
-   `bottom` to `top`, then the states the simulation pushed. */
+/*
+ * The reductions the parser makes before it shifts a symbol depend on
+ * nothing but the symbol and the states they read, and the same few
+ * states end most expressions.  A memo entry keeps one simulation that
+ * ended in a shift: the states it read and the states it left in place
+ * of those it popped.
+ */
+typedef struct SimMemo {
+	uint8_t sym, alt;	/* see sim_reduce */
+	uint8_t nread;		/* 0 for an unused entry */
+	uint8_t npushed;
+	yy_state_t read[SIM_MEMO_READ];	/* read[0] is the top */
+	yy_state_t pushed[SIM_MEMO_PUSHED];	/* in the order pushed */
+} SimMemo;
+
+/*
+ * The parser's state stack as a simulation sees it: a copy of its top
+ * states, from s[floor] to s[top], which the simulation pops and pushes.
+ * The slots below `floor` hold -1, a state that never matches.  A
+ * simulation that would go deeper than the copy gives up, as does one
+ * that pushes too much: the fast path leaves the expression to bison.
+ */
 typedef struct SimStack {
-	const yy_state_t *bottom, *top;
-	int pushed[SIM_PUSH_MAX];
-	int n;
+	yy_state_t s[SIM_SLOTS];
+	int floor, top;
+	SimMemo *memo;		/* SIM_MEMO_SIZE entries */
 } SimStack;
 
-static int sim_top(const SimStack *v)
+static void sim_init(SimStack *v, const yy_state_t *bottom,
+		     const yy_state_t *top, SimMemo *memo)
 {
-	return v->n ? v->pushed[v->n - 1] : *v->top;
+	v->top = SIM_MEMO_READ + SIM_COPIED - 1;
+	v->memo = memo;
+	if (top - bottom >= SIM_COPIED) {
+		/* the usual case, in copies of sizes the compiler knows */
+		v->floor = SIM_MEMO_READ;
+		for (int i = 0; i < SIM_MEMO_READ; i++)
+			v->s[i] = -1;
+		memcpy(v->s + v->floor, top - SIM_COPIED + 1,
+		       SIM_COPIED * sizeof *top);
+		return;
+	}
+	int n = (int)(top - bottom) + 1;
+	v->floor = v->top - n + 1;
+	for (int i = 0; i < v->floor; i++)
+		v->s[i] = -1;
+	memcpy(v->s + v->floor, bottom, (size_t)n * sizeof *top);
 }
 
 static bool sim_push(SimStack *v, int s)
 {
-	if (v->n == SIM_PUSH_MAX)
+	if (v->top + 1 == SIM_SLOTS)
 		return false;
-	v->pushed[v->n++] = s;
+	v->s[++v->top] = (yy_state_t)s;
 	return true;
 }
 
 static bool sim_pop(SimStack *v, int k)
 {
-	int own = k < v->n ? k : v->n;
-	v->n -= own;
-	k -= own;
-	if (v->top - v->bottom < k)
+	if (v->top - k < v->floor)
 		return false;
 	v->top -= k;
 	return true;
 }
 
-/* Whether the parser would shift symbol `sym` on stack `v`, after the
-   reductions it calls for; `v` is left as just before the shift. */
-static bool sim_reduce(SimStack *v, int sym)
+/* The reductions of sim_reduce() step by step; *lowest is the deepest
+   slot whose state they read. */
+static bool sim_run(SimStack *v, int sym, int alt, int *lowest)
 {
+	*lowest = v->top;
 	for (int steps = 0; steps < 4 * SIM_PUSH_MAX; steps++) {
-		int a = lr_action(sim_top(v), sym);
+		int s = v->s[v->top];
+		int a = lr_action(s, sym), b = alt == sym ? a : lr_action(s, alt);
+		if (a != b)
+			return a > 0 && b > 0;
 		if (a >= 0)
 			return a > 0;
 		if (!sim_pop(v, yyr2[-a]))
 			return false;
-		int lhs = yyr1[-a] - YYNTOKENS, s = sim_top(v);
+		if (v->top < *lowest)
+			*lowest = v->top;
+		int lhs = yyr1[-a] - YYNTOKENS;
+		s = v->s[v->top];
 		int g = yypgoto[lhs] + s;
 		if (!sim_push(v, g >= 0 && g <= YYLAST && yycheck[g] == s
 				 ? yytable[g] : yydefgoto[lhs]))
@@ -1582,15 +1631,90 @@ static bool sim_reduce(SimStack *v, int sym)
 	return false;
 }
 
-static bool sim_shift(SimStack *v, int sym)
+static SimMemo *memo_slot(const SimStack *v, int sym, int alt)
 {
-	return sim_reduce(v, sym) && sim_push(v, lr_action(sim_top(v), sym));
+	unsigned key = (unsigned)(sym * YYNTOKENS + alt);
+	for (int i = 0; i < SIM_MEMO_KEY; i++)
+		key = key * 31 + (unsigned)v->s[v->top - i];
+	return &v->memo[key % SIM_MEMO_SIZE];
 }
 
-static bool sim_same(const SimStack *a, const SimStack *b)
+static bool memo_matches(const SimMemo *m, const SimStack *v, int sym,
+			 int alt)
 {
-	return a->top == b->top && a->n == b->n &&
-	       !memcmp(a->pushed, b->pushed, (size_t)a->n * sizeof *a->pushed);
+	if (m->sym != sym || m->alt != alt || !m->nread)
+		return false;
+	for (int i = 0; i < m->nread; i++)
+		if (v->s[v->top - i] != m->read[i])
+			return false;
+	return true;
+}
+
+static bool memo_apply(const SimMemo *m, SimStack *v)
+{
+	v->top -= m->nread - 1;
+	if (v->top + m->npushed >= SIM_SLOTS)
+		return false;
+	for (int i = 0; i < m->npushed; i++)
+		v->s[++v->top] = m->pushed[i];
+	return true;
+}
+
+/* Remembers a run for `sym` and `alt` that started at slot `top` with
+   the states `read` from there down, read down to slot `lowest` and
+   ended at `v`. */
+static void memo_store(SimMemo *m, int sym, int alt, const yy_state_t *read,
+		       int top, const SimStack *v, int lowest)
+{
+	int nread = top - lowest + 1, npushed = v->top - lowest;
+	if (nread > SIM_MEMO_READ || npushed > SIM_MEMO_PUSHED)
+		return;
+	m->sym = (uint8_t)sym;
+	m->alt = (uint8_t)alt;
+	m->nread = (uint8_t)nread;
+	m->npushed = (uint8_t)npushed;
+	memcpy(m->read, read, sizeof m->read);
+	memcpy(m->pushed, v->s + lowest + 1,
+	       (size_t)npushed * sizeof *m->pushed);
+}
+
+/* sim_reduce() without its memo, remembering the result in `m`; out
+   of line, as a memo serves most calls. */
+__attribute__((noinline)) static bool sim_learn(SimStack *v, int sym,
+						int alt, SimMemo *m)
+{
+	yy_state_t read[SIM_MEMO_READ];
+	for (int i = 0; i < SIM_MEMO_READ; i++)
+		read[i] = v->s[v->top - i];
+	int top = v->top, lowest;
+	if (!sim_run(v, sym, alt, &lowest))
+		return false;
+	memo_store(m, sym, alt, read, top, v, lowest);
+	return true;
+}
+
+/*
+ * Whether the parser on stack `v` would shift symbol `sym` after the
+ * reductions it calls for, making the same reductions for `alt` and
+ * then shifting that too (`alt` == `sym` asks nothing more); `v` is
+ * left as just before the shift.
+ */
+static bool sim_reduce(SimStack *v, int sym, int alt)
+{
+	int s = v->s[v->top];
+	int a = lr_action(s, sym);
+	if (a > 0 && (alt == sym || lr_action(s, alt) > 0))
+		return true;
+	SimMemo *m = memo_slot(v, sym, alt);
+	if (memo_matches(m, v, sym, alt))
+		return memo_apply(m, v);
+	return sim_learn(v, sym, alt, m);
+}
+
+static bool sim_shift(SimStack *v, int sym)
+{
+	return sim_reduce(v, sym, sym) &&
+	       sim_push(v, lr_action(v->s[v->top], sym));
 }
 
 /* ----------------------------------------------------------- reading */
@@ -1614,22 +1738,21 @@ static bool plain_target(const Token *t)
    the side effects of classify(); 0 for the others. */
 static inline int raw_token(const Token *t)
 {
-	int tok;
-	switch (t->kind) {
-	case TOK_IDENT:
-		return t->code == 0 ? T_IDENT : t->code == TC_KW_IN ? T_IN : 0;
-	case TOK_NUMBER:
-		return T_NUMBER;
-	case TOK_STRING:
-		return T_STRING;
-	case TOK_DOLLAR:
-		return plain_target(t) ? T_DOLLAR : 0;
-	case TOK_OP:
-		tok = op_tokens[t->code];
+	/* Tests in the order of frequency, which costs less than the jump
+	   table of a switch. */
+	if (t->kind == TOK_OP) {
+		int tok = op_tokens[t->code];
 		return tok == T_MATCH || tok == T_NOMATCH ? 0 : tok;
-	default:
-		return 0;
 	}
+	if (t->kind == TOK_IDENT)
+		return t->code == 0 ? T_IDENT : t->code == TC_KW_IN ? T_IN : 0;
+	if (t->kind == TOK_NUMBER)
+		return T_NUMBER;
+	if (t->kind == TOK_STRING)
+		return T_STRING;
+	if (t->kind == TOK_DOLLAR)
+		return plain_target(t) ? T_DOLLAR : 0;
+	return 0;
 }
 
 /* Out of line: the array grows only while the first few expressions
@@ -1641,8 +1764,9 @@ __attribute__((noinline)) static void fast_grow(Parser *p)
 				p->fast_cap * sizeof *p->fast_toks);
 }
 
-/* Makes `t`, or else the next raw token, the lookahead. */
-static void fast_read(Fast *f, const Token *t)
+/* Makes `t`, or else the next raw token, the lookahead.  Inline: it
+   runs for every token, and the call would cost a good part of it. */
+static inline void fast_read(Fast *f, const Token *t)
 {
 	Parser *p = f->p;
 	if (__builtin_expect(p->fast_n == p->fast_cap, 0))
@@ -1659,21 +1783,31 @@ static void fast_read(Fast *f, const Token *t)
 /*
  * Takes the lookahead into *t and reads the next.  Of what yylex does
  * for a token, only the '(' depth matters for the tokens taken here
- * (classify() changes nothing else for them); the token count and the
- * last token are settled at the end.
+ * (classify() changes nothing else for them), so '(' and ')' are taken
+ * with fast_take_paren(); the token count and the last token are
+ * settled at the end.
  */
 static void fast_take(Fast *f, Token *t)
 {
 	*t = *f->la;
-	count_paren(f->p, f->la_tok);
 	fast_read(f, NULL);
 }
 
+/* Counts the '(' or ')' before the next token is read, as yylex would:
+   reading it may report an error, which the count must not include. */
+static void fast_take_paren(Fast *f, Token *t)
+{
+	count_paren(f->p, f->la_tok);
+	fast_take(f, t);
+}
+
+/* Takes the lookahead if it is `tok`.  Some callers expect a ')', and
+   counting any other token changes nothing. */
 static bool fast_expect(Fast *f, int tok, Token *t)
 {
 	if (f->la_tok != tok)
 		return false;
-	fast_take(f, t);
+	fast_take_paren(f, t);
 	return true;
 }
 
@@ -1741,7 +1875,7 @@ static Expr *fast_call(Fast *f, Token name)
 	Parser *p = f->p;
 	Token t;
 	List args = {0};
-	fast_take(f, &t);
+	fast_take_paren(f, &t);
 	if (f->la_tok != ')') {
 		do {
 			Expr *e = fast_assign(f);
@@ -1761,7 +1895,10 @@ static Expr *fast_atom(Fast *f)
 	if (tok != T_NUMBER && tok != T_STRING && tok != T_DOLLAR &&
 	    tok != T_IDENT && tok != '(')
 		return NULL;
-	fast_take(f, &t);
+	if (tok == '(')
+		fast_take_paren(f, &t);
+	else
+		fast_take(f, &t);
 	switch (tok) {
 	case T_NUMBER:
 		return num(p, t.loc, t.num);
@@ -1821,18 +1958,15 @@ static Expr *fast_postfix(Fast *f)
 	return NULL;
 }
 
+/* The prefix operators by grammar token, OP_NONE for other tokens. */
+static const uint8_t prefix_ops[YYMAXUTOK + 1] = {
+	['-'] = OP_NEG, ['+'] = OP_PLUS, ['!'] = OP_NOT, ['~'] = OP_BITNOT,
+	['&'] = OP_ADDR, [T_INC] = OP_INC, [T_DEC] = OP_DEC,
+};
+
 static Op prefix_op(int tok)
 {
-	switch (tok) {
-	case '-': return OP_NEG;
-	case '+': return OP_PLUS;
-	case '!': return OP_NOT;
-	case '~': return OP_BITNOT;
-	case '&': return OP_ADDR;
-	case T_INC: return OP_INC;
-	case T_DEC: return OP_DEC;
-	default: return OP_NONE;
-	}
+	return tok >= 0 && tok <= YYMAXUTOK ? (Op)prefix_ops[tok] : OP_NONE;
 }
 
 static Expr *fast_unary(Fast *f)
@@ -1849,33 +1983,29 @@ static Expr *fast_unary(Fast *f)
 	return a ? unary(f->p, E_UNARY, op, t.loc, a) : NULL;
 }
 
-/* Binding strength of a binary operator as %left declares it, 0 for
-   other tokens; `in` binds between && and |. */
+/* The binary operators by grammar token, with their binding strength as
+   %left declares it, 0 for other tokens; `in` binds between && and |. */
+static const struct {
+	uint8_t prec;
+	uint8_t op;	/* Op, OP_NONE for `in` */
+} infix_ops[YYMAXUTOK + 1] = {
+	[T_OROR] = {1, OP_OROR}, [T_ANDAND] = {2, OP_ANDAND},
+	[T_IN] = {3, OP_NONE},
+	['|'] = {4, OP_BITOR}, ['^'] = {5, OP_BITXOR}, ['&'] = {6, OP_BITAND},
+	[T_EQ] = {7, OP_EQ}, [T_NE] = {7, OP_NE}, ['<'] = {7, OP_LT},
+	[T_LE] = {7, OP_LE}, ['>'] = {7, OP_GT}, [T_GE] = {7, OP_GE},
+	[T_SHL] = {8, OP_SHL}, [T_SHR] = {8, OP_SHR},
+	['.'] = {9, OP_CONCAT},
+	['+'] = {10, OP_ADD}, ['-'] = {10, OP_SUB},
+	['*'] = {11, OP_MUL}, ['/'] = {11, OP_DIV}, ['%'] = {11, OP_MOD},
+};
+
 static int infix_prec(int tok, Op *op)
 {
-	switch (tok) {
-	case T_OROR: *op = OP_OROR; return 1;
-	case T_ANDAND: *op = OP_ANDAND; return 2;
-	case T_IN: *op = OP_NONE; return 3;
-	case '|': *op = OP_BITOR; return 4;
-	case '^': *op = OP_BITXOR; return 5;
-	case '&': *op = OP_BITAND; return 6;
-	case T_EQ: *op = OP_EQ; return 7;
-	case T_NE: *op = OP_NE; return 7;
-	case '<': *op = OP_LT; return 7;
-	case T_LE: *op = OP_LE; return 7;
-	case '>': *op = OP_GT; return 7;
-	case T_GE: *op = OP_GE; return 7;
-	case T_SHL: *op = OP_SHL; return 8;
-	case T_SHR: *op = OP_SHR; return 8;
-	case '.': *op = OP_CONCAT; return 9;
-	case '+': *op = OP_ADD; return 10;
-	case '-': *op = OP_SUB; return 10;
-	case '*': *op = OP_MUL; return 11;
-	case '/': *op = OP_DIV; return 11;
-	case '%': *op = OP_MOD; return 11;
-	default: return 0;
-	}
+	if (tok < 0 || tok > YYMAXUTOK)
+		return 0;
+	*op = (Op)infix_ops[tok].op;
+	return infix_ops[tok].prec;
 }
 
 /* `in` takes a name or a name[slice] on its right, nothing more. */
@@ -1908,12 +2038,11 @@ static Expr *fast_binary(Fast *f, int min)
 	return left;
 }
 
-/* ternary: binary [ '?' expr ':' ternary ] */
-static Expr *fast_ternary(Fast *f)
+static Expr *fast_ternary(Fast *f);
+
+/* The rest of a conditional after `c`, at the '?'. */
+__attribute__((noinline)) static Expr *fast_cond(Fast *f, Expr *c)
 {
-	Expr *c = fast_binary(f, 1);
-	if (!c || f->la_tok != '?')
-		return c;
 	if (++f->depth > FAST_DEPTH_MAX)
 		return NULL;
 	Token q, colon;
@@ -1926,19 +2055,32 @@ static Expr *fast_ternary(Fast *f)
 	return b ? ternary(f->p, q.loc, c, a, b) : NULL;
 }
 
-/* expr: ternary [ ('=' | ASSIGNOP) expr ] */
+/* ternary: binary [ '?' expr ':' ternary ] */
+static Expr *fast_ternary(Fast *f)
+{
+	Expr *c = fast_binary(f, 1);
+	return c && f->la_tok == '?' ? fast_cond(f, c) : c;
+}
+
+/* The rest of an assignment to `lhs`, at its operator. */
+__attribute__((noinline)) static Expr *fast_assignment(Fast *f, Expr *lhs)
+{
+	Token t;
+	fast_take(f, &t);
+	Expr *rhs = fast_assign(f);
+	return rhs ? binary(f->p, E_ASSIGN, assign_op(&t), t.loc, lhs, rhs)
+		   : NULL;
+}
+
+/* expr: ternary [ ('=' | ASSIGNOP) expr ].  The rare parts are out of
+   line, so that the common one keeps no token of its own. */
 static Expr *fast_assign(Fast *f)
 {
 	if (++f->depth > FAST_DEPTH_MAX)
 		return NULL;
 	Expr *lhs = fast_ternary(f);
-	if (lhs && (f->la_tok == '=' || f->la_tok == T_ASSIGNOP)) {
-		Token t;
-		fast_take(f, &t);
-		Expr *rhs = fast_assign(f);
-		lhs = rhs ? binary(f->p, E_ASSIGN, assign_op(&t), t.loc, lhs, rhs)
-			  : NULL;
-	}
+	if (lhs && (f->la_tok == '=' || f->la_tok == T_ASSIGNOP))
+		lhs = fast_assignment(f, lhs);
 	f->depth--;
 	return lhs;
 }
@@ -1952,7 +2094,7 @@ static bool starts_expr(int tok)
 }
 
 /*
- * Whether the parser, with the state stack bottom..top, would start an
+ * Whether the parser, with the state stack `v`, would start an
  * expression with the token `first`: it reduces for `first` exactly as
  * for a whole expression, so `first` is not taken as the continuation
  * of what came before (the '-' of `x = a` then `-b`, the '(' of a call).
@@ -1960,9 +2102,7 @@ static bool starts_expr(int tok)
  */
 static bool starts_here(SimStack *v, int first)
 {
-	SimStack u = *v;
-	return sim_reduce(v, YYTRANSLATE(T_PEXPR)) &&
-	       sim_reduce(&u, YYTRANSLATE(first)) && sim_same(v, &u);
+	return sim_reduce(v, YYTRANSLATE(T_PEXPR), YYTRANSLATE(first));
 }
 
 /* Whether the parser, at `v` from starts_here(), takes the expression
@@ -1981,7 +2121,10 @@ static bool takes(SimStack *v, int end)
 static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
 		       const yy_state_t *top, const Token *first)
 {
-	SimStack v = { .bottom = bottom, .top = top };
+	if (!p->sim_memo)
+		p->sim_memo = xcalloc(SIM_MEMO_SIZE, sizeof *p->sim_memo);
+	SimStack v;
+	sim_init(&v, bottom, top, p->sim_memo);
 	if (!starts_here(&v, raw_token(first))) {
 		push_back(p, *first);
 		return NULL;
@@ -2146,6 +2289,7 @@ struct AstFile *parse_file(Session *s, uint16_t file)
 	free(p.brace_locs);
 	free(p.pend);
 	free(p.fast_toks);
+	free(p.sim_memo);
 	for (ScratchBlock *b = p.scratch_first, *next; b; b = next) {
 		next = b->next;
 		free(b);
