@@ -28,9 +28,17 @@
  */
 enum { OUT_CHUNK = 1 << 16 };
 
+/* An operator's spelling, padded so that it can be copied whole. */
+typedef struct Piece {
+	char text[8];
+	uint8_t len;
+} Piece;
+
 typedef struct Out {
 	FILE *f;
 	size_t len;
+	Piece op[OP_COUNT_];	/* ast_op_str(op) */
+	Piece infix[OP_COUNT_];	/* " op " */
 	char buf[OUT_CHUNK + 128];	/* room for one number or piece */
 } Out;
 
@@ -68,6 +76,16 @@ static inline void put_c(Out *o, char c)
 	o->buf[o->len++] = c;
 }
 
+/* An operator: one fixed-size copy into the buffer's spare room, which
+   costs less than copying its few bytes one by one. */
+static inline void put_piece(Out *o, const Piece *p)
+{
+	if (__builtin_expect(o->len >= OUT_CHUNK, 0))
+		flush(o);
+	memcpy(o->buf + o->len, p->text, sizeof p->text);
+	o->len += p->len;
+}
+
 /* A name or other NUL-terminated text of the tree: copied byte by byte
    up to its NUL, since names are short and their length unknown. */
 static void put_name(Out *o, const char *s)
@@ -96,14 +114,32 @@ static void put_f(Out *o, const char *fmt, ...)
 	put_n(o, tmp, n < (int)sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-/* Decimal digits of v, without the format machinery. */
+/* Decimal digits of v, without the format machinery, written in place
+   two at a time: script numbers are often long enough for the
+   divisions to show. */
 static void put_u(Out *o, uint64_t v)
 {
-	char tmp[24], *q = tmp + sizeof tmp;
-	do
-		*--q = (char)('0' + v % 10);
-	while (v /= 10);
-	put_n(o, q, (size_t)(tmp + sizeof tmp - q));
+	static const char pairs[] =
+		"0001020304050607080910111213141516171819"
+		"2021222324252627282930313233343536373839"
+		"4041424344454647484950515253545556575859"
+		"6061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	size_t n = 1;
+	for (uint64_t rest = v; rest >= 10; rest /= 100)
+		n += rest >= 100 ? 2 : 1;
+	if (__builtin_expect(o->len + n > OUT_CHUNK, 0))
+		flush(o);
+	char *q = o->buf + o->len + n;
+	o->len += n;
+	for (; v >= 100; v /= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (v % 100), 2);
+	}
+	if (v >= 10)
+		memcpy(q - 2, pairs + 2 * v, 2);
+	else
+		q[-1] = (char)('0' + v);
 }
 
 /* Binding strength of each expression form; higher binds tighter. */
@@ -113,41 +149,59 @@ enum {
 	P_PRIMARY
 };
 
+/* By operator for E_BINARY, by kind for the others. */
+static const uint8_t binary_precs[OP_COUNT_] = {
+	[OP_OROR] = P_OROR, [OP_ANDAND] = P_ANDAND,
+	[OP_BITOR] = P_BITOR, [OP_BITXOR] = P_BITXOR, [OP_BITAND] = P_BITAND,
+	[OP_EQ] = P_CMP, [OP_NE] = P_CMP, [OP_LT] = P_CMP, [OP_LE] = P_CMP,
+	[OP_GT] = P_CMP, [OP_GE] = P_CMP, [OP_MATCH] = P_CMP,
+	[OP_NOMATCH] = P_CMP,
+	[OP_SHL] = P_SHIFT, [OP_SHR] = P_SHIFT, [OP_CONCAT] = P_CONCAT,
+	[OP_ADD] = P_ADD, [OP_SUB] = P_ADD,
+	[OP_MUL] = P_MUL, [OP_DIV] = P_MUL, [OP_MOD] = P_MUL,
+};
+static const uint8_t kind_precs[] = {
+	[E_NUM] = P_PRIMARY, [E_STR] = P_PRIMARY, [E_EMBEDDED] = P_PRIMARY,
+	[E_WILD] = P_PRIMARY, [E_IDENT] = P_PRIMARY, [E_INDEX] = P_PRIMARY,
+	[E_CALL] = P_PRIMARY, [E_TARGET] = P_PRIMARY, [E_AT] = P_PRIMARY,
+	[E_DEREF] = P_POSTFIX, [E_UNARY] = P_UNARY, [E_POST] = P_POSTFIX,
+	[E_ASSIGN] = P_ASSIGN, [E_TERNARY] = P_TERNARY, [E_IN] = P_IN,
+};
+
 static int binary_prec(Op op)
 {
-	switch (op) {
-	case OP_OROR: return P_OROR;
-	case OP_ANDAND: return P_ANDAND;
-	case OP_BITOR: return P_BITOR;
-	case OP_BITXOR: return P_BITXOR;
-	case OP_BITAND: return P_BITAND;
-	case OP_SHL: case OP_SHR: return P_SHIFT;
-	case OP_CONCAT: return P_CONCAT;
-	case OP_ADD: case OP_SUB: return P_ADD;
-	case OP_MUL: case OP_DIV: case OP_MOD: return P_MUL;
-	default: return P_CMP;
-	}
+	return binary_precs[op];
 }
 
 static int prec(const Expr *e)
 {
-	switch (e->kind) {
-	case E_ASSIGN: return P_ASSIGN;
-	case E_TERNARY: return P_TERNARY;
-	case E_IN: return P_IN;
-	case E_BINARY: return binary_prec((Op)e->op);
-	case E_UNARY: return P_UNARY;
-	case E_POST:
-	case E_DEREF: return P_POSTFIX;
-	default: return P_PRIMARY;
-	}
+	return e->kind == E_BINARY ? binary_prec((Op)e->op)
+				   : kind_precs[e->kind];
 }
 
 static void expr(const Expr *e, Out *out);
+static void number(int64_t v, Out *out);
+
+/* Prints `e` if it is a name or a number, the commonest operands, which
+   cost less printed here than in a call of expr(). */
+static inline bool leaf(const Expr *e, Out *out)
+{
+	if (e->kind == E_IDENT) {
+		put_name(out, e->sym.name);
+		return true;
+	}
+	if (e->kind == E_NUM) {
+		number(e->num, out);
+		return true;
+	}
+	return false;
+}
 
 /* Prints `e`, parenthesised if it binds less tightly than `min`. */
 static void operand(const Expr *e, int min, Out *out)
 {
+	if (leaf(e, out))
+		return;
 	bool paren = prec(e) < min;
 	if (paren)
 		put_c(out, '(');
@@ -180,24 +234,32 @@ static void signed_number(int64_t v, Out *out)
 	put_u(out, mag);
 }
 
+static void escape(unsigned char c, Out *out)
+{
+	switch (c) {
+	case '"': put_s(out, "\\\""); break;
+	case '\\': put_s(out, "\\\\"); break;
+	case '\n': put_s(out, "\\n"); break;
+	case '\t': put_s(out, "\\t"); break;
+	case '\r': put_s(out, "\\r"); break;
+	default: put_f(out, "\\%03o", c);
+	}
+}
+
+/* Runs of bytes that print as themselves are copied whole. */
 static void string(const char *s, uint32_t n, Out *out)
 {
 	put_c(out, '"');
+	uint32_t start = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"': put_s(out, "\\\""); break;
-		case '\\': put_s(out, "\\\\"); break;
-		case '\n': put_s(out, "\\n"); break;
-		case '\t': put_s(out, "\\t"); break;
-		case '\r': put_s(out, "\\r"); break;
-		default:
-			if (c < 32 || c == 127)
-				put_f(out, "\\%03o", c);
-			else
-				put_c(out, c);
-		}
+		if (c >= 32 && c != 127 && c != '"' && c != '\\')
+			continue;
+		put_n(out, s + start, i - start);
+		escape(c, out);
+		start = i + 1;
 	}
+	put_n(out, s + start, n - start);
 	put_c(out, '"');
 }
 
@@ -222,7 +284,8 @@ static void list(Expr *const *v, uint32_t n, Out *out)
 	for (uint32_t i = 0; i < n; i++) {
 		if (i)
 			put_s(out, ", ");
-		expr(v[i], out);
+		if (!leaf(v[i], out))
+			expr(v[i], out);
 	}
 }
 
@@ -254,12 +317,12 @@ static char first_char(const Expr *e)
 
 static void prefix(const Expr *e, Out *out)
 {
-	const char *op = ast_op_str((Op)e->op);
+	const Piece *op = &out->op[e->op];
 	char next = first_char(e->kid.a);
-	char last = op[strlen(op) - 1];
+	char last = op->text[op->len - 1];
 	bool fuse = (next == last && strchr("-+&", last)) ||
 		    (last == '!' && next == '~');
-	put_name(out, op);
+	put_piece(out, op);
 	if (fuse) {
 		put_c(out, '(');
 		expr(e->kid.a, out);
@@ -274,9 +337,7 @@ static void deref(const Expr *e, Out *out);
 /* " op " between the operands of a binary or assignment. */
 static void infix(const Expr *e, Out *out)
 {
-	put_c(out, ' ');
-	put_name(out, ast_op_str((Op)e->op));
-	put_c(out, ' ');
+	put_piece(out, &out->infix[e->op]);
 }
 
 static void in_expr(const Expr *e, Out *out)
@@ -339,7 +400,7 @@ static void expr(const Expr *e, Out *out)
 	case E_UNARY: prefix(e, out); break;
 	case E_POST:
 		operand(e->kid.a, P_POSTFIX, out);
-		put_name(out, ast_op_str((Op)e->op));
+		put_piece(out, &out->op[e->op]);
 		break;
 	case E_BINARY:
 		operand(e->kid.a, binary_prec((Op)e->op), out);
@@ -624,11 +685,22 @@ static void decl(const Decl *d, Out *out)
 	}
 }
 
+static void set_piece(Piece *p, const char *before, Op op, const char *after)
+{
+	int n = snprintf(p->text, sizeof p->text, "%s%s%s", before,
+			 ast_op_str(op), after);
+	p->len = (uint8_t)(n < (int)sizeof p->text ? n : (int)sizeof p->text - 1);
+}
+
 void unparse_file(const AstFile *f, FILE *file)
 {
 	Out *out = xmalloc(sizeof *out);
 	out->f = file;
 	out->len = 0;
+	for (int op = 0; op < OP_COUNT_; op++) {
+		set_piece(&out->op[op], "", (Op)op, "");
+		set_piece(&out->infix[op], " ", (Op)op, " ");
+	}
 	for (uint32_t i = 0; i < f->n; i++) {
 		const Decl *d = f->decls[i];
 		bool both_globals = i > 0 && d->kind == D_GLOBAL &&
