@@ -17,11 +17,32 @@
 
 typedef struct Lexer Lexer;
 Lexer *lex_open(Session *s, uint16_t file);
+void lex_close(Lexer *lx);
+
+/*
+ * The tokens a lexer has scanned and not yet handed out, which lex_next
+ * takes inline while it can: a Lexer starts with this.  The others, an
+ * error (reported as it is handed out) and the end of the text, and the
+ * scanning of the next batch go through lex_next_slow().
+ */
+typedef struct LexBatch {
+	const Token *next, *end;
+} LexBatch;
+void lex_next_slow(Lexer *lx, Token *t);
+
 /* Stores the next raw token in *t; errors are reported and returned as
    TOK_ERROR.  Tokens are written in place rather than returned: each
    layer fills its caller's token, so none is copied on the way up. */
-void lex_next(Lexer *lx, Token *t);
-void lex_close(Lexer *lx);
+static inline void lex_next(Lexer *lx, Token *t)
+{
+	LexBatch *b = (LexBatch *)lx;
+	if (__builtin_expect(b->next != b->end, 1) &&
+	    b->next->kind != TOK_ERROR && b->next->kind != TOK_EOF) {
+		*t = *b->next++;
+		return;
+	}
+	lex_next_slow(lx, t);
+}
 /* What a token looks like in a message: 'foo', a number 42, a string
    "abc", end of input.  Writes into buf (LEX_DESCRIBE_MAX bytes) and
    returns it, so the parser and the preprocessor word tokens alike. */
