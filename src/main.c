@@ -67,9 +67,14 @@ static bool pass_parse(Session *s, Pipeline *p)
 	}
 	if (s->nerrors || s->last_pass != PASS_PARSE)
 		return s->nerrors == 0;
-	for (size_t i = 0; i < p->nscripts; i++)
-		if (p->scripts[i])
+	for (size_t i = 0; i < p->nscripts; i++) {
+		if (!p->scripts[i])
+			continue;
+		if (lex_wants_thread(src_get(s, p->scripts[i]->file)->len))
+			unparse_file_parallel(p->scripts[i], stdout);
+		else
 			unparse_file(p->scripts[i], stdout);
+	}
 	return true;
 }
 

@@ -70,5 +70,11 @@ struct AstFile;
    whatever parsed cleanly. */
 struct AstFile *parse_file(Session *s, uint16_t file);
 void unparse_file(const struct AstFile *f, FILE *out);
+/* The same for a long file: the second half of its declarations is
+   printed into memory on a thread of its own meanwhile. */
+void unparse_file_parallel(const struct AstFile *f, FILE *out);
+/* Whether a text of `len` bytes is long enough for pass 1 to use a
+   second thread (the lexer's scan-ahead, the parallel unparser). */
+bool lex_wants_thread(size_t len);
 
 #endif

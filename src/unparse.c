@@ -14,6 +14,7 @@
  * operators that would otherwise fuse into another token (`- -x`).
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,17 @@
 /*
  * Output goes through a buffer of our own, flushed with one fwrite per
  * OUT_CHUNK bytes: the printer emits many short pieces, and stdio's
- * per-call locking and format parsing would dominate the pass.
+ * per-call locking and format parsing would dominate the pass.  Without
+ * a file, each flush keeps the buffer's bytes in a Chunk, written out
+ * later (unparse_file_parallel).
  */
 enum { OUT_CHUNK = 1 << 16 };
+
+typedef struct Chunk {
+	struct Chunk *next;
+	size_t len;
+	char data[];
+} Chunk;
 
 /* An operator's spelling, padded so that it can be copied whole. */
 typedef struct Piece {
@@ -35,16 +44,32 @@ typedef struct Piece {
 } Piece;
 
 typedef struct Out {
-	FILE *f;
+	FILE *f;		/* NULL: into chunks */
+	Chunk *first, **last;
 	size_t len;
 	Piece op[OP_COUNT_];	/* ast_op_str(op) */
 	Piece infix[OP_COUNT_];	/* " op " */
 	char buf[OUT_CHUNK + 128];	/* room for one number or piece */
 } Out;
 
+/* Writes n bytes at s to the file, or keeps them in a chunk. */
+static void out_write(Out *o, const char *s, size_t n)
+{
+	if (o->f) {
+		fwrite(s, 1, n, o->f);
+		return;
+	}
+	Chunk *c = xmalloc(sizeof *c + n);
+	c->next = NULL;
+	c->len = n;
+	memcpy(c->data, s, n);
+	*o->last = c;
+	o->last = &c->next;
+}
+
 __attribute__((noinline)) static void flush(Out *o)
 {
-	fwrite(o->buf, 1, o->len, o->f);
+	out_write(o, o->buf, o->len);
 	o->len = 0;
 }
 
@@ -55,7 +80,7 @@ static inline void put_n(Out *o, const char *s, size_t n)
 	if (__builtin_expect(o->len + n > OUT_CHUNK, 0)) {
 		flush(o);
 		if (n > OUT_CHUNK) {
-			fwrite(s, 1, n, o->f);
+			out_write(o, s, n);
 			return;
 		}
 	}
@@ -692,16 +717,25 @@ static void set_piece(Piece *p, const char *before, Op op, const char *after)
 	p->len = (uint8_t)(n < (int)sizeof p->text ? n : (int)sizeof p->text - 1);
 }
 
-void unparse_file(const AstFile *f, FILE *file)
+static Out *out_open(FILE *file)
 {
 	Out *out = xmalloc(sizeof *out);
 	out->f = file;
+	out->first = NULL;
+	out->last = &out->first;
 	out->len = 0;
 	for (int op = 0; op < OP_COUNT_; op++) {
 		set_piece(&out->op[op], "", (Op)op, "");
 		set_piece(&out->infix[op], " ", (Op)op, " ");
 	}
-	for (uint32_t i = 0; i < f->n; i++) {
+	return out;
+}
+
+/* Declarations [from, to) of f, each after the separator that follows
+   the one before it. */
+static void decls(const AstFile *f, uint32_t from, uint32_t to, Out *out)
+{
+	for (uint32_t i = from; i < to; i++) {
 		const Decl *d = f->decls[i];
 		bool both_globals = i > 0 && d->kind == D_GLOBAL &&
 				    f->decls[i - 1]->kind == D_GLOBAL;
@@ -710,5 +744,45 @@ void unparse_file(const AstFile *f, FILE *file)
 		decl(d, out);
 	}
 	flush(out);
+}
+
+void unparse_file(const AstFile *f, FILE *file)
+{
+	Out *out = out_open(file);
+	decls(f, 0, f->n, out);
 	free(out);
+}
+
+typedef struct Half {
+	const AstFile *f;
+	uint32_t from;
+	Out *out;
+} Half;
+
+static void *print_half(void *arg)
+{
+	Half *h = arg;
+	decls(h->f, h->from, h->f->n, h->out);
+	return NULL;
+}
+
+void unparse_file_parallel(const AstFile *f, FILE *file)
+{
+	Half second = { .f = f, .from = f->n / 2, .out = out_open(NULL) };
+	pthread_t thread;
+	if (f->n < 2 || pthread_create(&thread, NULL, print_half, &second)) {
+		free(second.out);
+		unparse_file(f, file);
+		return;
+	}
+	Out *first = out_open(file);
+	decls(f, 0, second.from, first);
+	free(first);
+	pthread_join(thread, NULL);
+	for (Chunk *c = second.out->first, *next; c; c = next) {
+		next = c->next;
+		fwrite(c->data, 1, c->len, file);
+		free(c);
+	}
+	free(second.out);
 }

@@ -2,7 +2,8 @@
  * fuzz_parse.c - libFuzzer entry point for pass 1.
  *
  * Each input is a script: it is lexed, preprocessed (with two script
- * arguments so $1/@2 paths run), parsed and, when it parses, unparsed.
+ * arguments so $1/@2 paths run), parsed and, when it parses, unparsed
+ * (on two threads when the input counts as long, see lex_wants_thread).
  * Diagnostics go to /dev/null; only crashes and sanitizer reports count.
  */
 #include "sonde.h"
@@ -27,8 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = xstrndup((const char *)data, size);
 	uint16_t f = src_add(&s, "fuzz.stp", text, size);
 	struct AstFile *ast = parse_file(&s, f);
-	if (ast && s.nerrors == 0)
-		unparse_file(ast, null_out);
+	if (ast && s.nerrors == 0) {
+		if (lex_wants_thread(size))
+			unparse_file_parallel(ast, null_out);
+		else
+			unparse_file(ast, null_out);
+	}
 	free(text);
 	session_free(&s);
 	return 0;
