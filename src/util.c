@@ -79,7 +79,7 @@ char *xasprintf(const char *fmt, ...)
  */
 struct ArenaBlock {
 	ArenaBlock *next;
-	size_t used, size;
+	size_t size;
 	bool mapped;		/* from mmap: unmap sizeof header + size */
 	max_align_t data[];
 };
@@ -108,33 +108,23 @@ static ArenaBlock *alloc_block(size_t size)
 	return b;
 }
 
-/* Out of line, so that the common path of arena_alloc, a bump in the
-   current block, needs no stack frame. */
-__attribute__((noinline)) static ArenaBlock *new_block(Arena *a, size_t need)
+/* A new head block, twice the size of the last, and n bytes from it;
+   what the last one had left is not used. */
+void *arena_alloc_slow(Arena *a, size_t n)
 {
 	size_t size = a->head ? a->head->size * 2 : ARENA_MIN_BLOCK;
 	if (size > ARENA_MAX_BLOCK)
 		size = ARENA_MAX_BLOCK;
-	if (size < need)
-		size = need;
+	if (size < n)
+		size = n;
 	ArenaBlock *b = alloc_block(size);
 	b->next = a->head;
-	b->used = 0;
 	b->size = size;
 	a->head = b;
-	return b;
-}
-
-void *arena_alloc(Arena *a, size_t n)
-{
-	n = (n + 7) & ~(size_t)7;
-	ArenaBlock *b = a->head;
-	if (__builtin_expect(!b || b->size - b->used < n, 0))
-		b = new_block(a, n);
-	void *p = (char *)b->data + b->used;
-	b->used += n;
+	a->cur = (char *)b->data + n;
+	a->end = (char *)b->data + size;
 	a->used_total += n;
-	return p;
+	return b->data;
 }
 
 char *arena_strndup(Arena *a, const char *s, size_t n)
@@ -178,7 +168,7 @@ void arena_free(Arena *a)
 		else
 			free(b);
 	}
-	a->used_total = 0;
+	*a = (Arena){ 0 };
 }
 
 /* -------------------------------------------------------------- strbuf */
