@@ -46,42 +46,68 @@ static const char *strip_parens(char *s)
 	return s + 1;
 }
 
-/*
- * Arguments of a call statement that can fail are evaluated first, each
- * followed by the error check, so that printf("%d", 1 / 0) prints
- * nothing and a function is not called with a failed argument.
- */
-static void hoist_args(Emitter *em, const Expr *e)
+/* Evaluates operand `a` of the statement being emitted into a temporary
+   first, followed by the error check; the statement then reads it from
+   there (Body.subst). */
+static void hoist(Emitter *em, const Expr *a)
 {
 	Body *b = em->body;
-	if (e->kind != E_CALL)
+	if (b->nsubst == 16 || a->type == T_VOID || a->kind == E_WILD)
 		return;
-	for (uint32_t i = 0; i < e->n && b->nsubst < 16; i++) {
-		const Expr *a = e->sym.args[i];
-		if (!expr_can_fail(a) || a->type == T_VOID)
-			continue;
-		StrBuf v = {0};
-		StrBuf *save = em->out;
-		em->out = &v;
-		emit_expr(em, a);
-		em->out = save;
-		char *t = emit_temp(em, a->type == T_STRING ? T_STRING : T_LONG);
-		locate(em, a);
-		if (a->type == T_STRING)
-			emit_line(em, "sonde_strlcpy(%s, %s);", t, v.data);
-		else
-			emit_line(em, "%s = %s;", t, v.data);
+	StrBuf v = {0};
+	StrBuf *save = em->out;
+	em->out = &v;
+	emit_expr(em, a);
+	em->out = save;
+	char *t = emit_temp(em, a->type == T_STRING ? T_STRING : T_LONG);
+	locate(em, a);
+	if (a->type == T_STRING)
+		emit_line(em, "sonde_strlcpy(%s, %s);", t, v.data);
+	else
+		emit_line(em, "%s = %s;", t, v.data);
+	if (expr_can_fail(a))
 		emit_abort_check(em);
-		sb_free(&v);
-		b->subst[b->nsubst] = a;
-		b->subst_temp[b->nsubst++] = t;
+	sb_free(&v);
+	b->subst[b->nsubst] = a;
+	b->subst_temp[b->nsubst++] = t;
+}
+
+/*
+ * Operands of a statement that can fail are evaluated first, each
+ * followed by the error check, so that printf("%d", 1 / 0) prints
+ * nothing, a function is not called with a failed argument, and
+ * a[k] = 1 / 0 or a[1 / 0] = v stores nothing, as the error ends the
+ * statement before its effect.  An assignment's keys are all taken
+ * first, in order, so their side effects keep coming before the value's.
+ */
+static void hoist_operands(Emitter *em, const Expr *e)
+{
+	if (e->kind == E_CALL) {
+		for (uint32_t i = 0; i < e->n; i++)
+			if (expr_can_fail(e->sym.args[i]))
+				hoist(em, e->sym.args[i]);
+		return;
 	}
+	if (e->kind != E_ASSIGN)
+		return;
+	const Expr *target = e->kid.a;
+	bool keys_fail = target->kind == E_INDEX && expr_can_fail(target);
+	bool value_fails = expr_can_fail(e->kid.b);
+	if (!keys_fail && !value_fails)
+		return;
+	for (uint32_t i = 0; target->kind == E_INDEX && i < target->n; i++) {
+		const Expr *k = target->sym.args[i];
+		if (k->kind != E_NUM && k->kind != E_STR)
+			hoist(em, k);
+	}
+	if (value_fails)
+		hoist(em, e->kid.b);
 }
 
 static void expr_stmt(Emitter *em, const Expr *e)
 {
 	int nsubst = em->body->nsubst;
-	hoist_args(em, e);
+	hoist_operands(em, e);
 	locate(em, e);
 	StrBuf line = {0};
 	StrBuf *save = em->out;
