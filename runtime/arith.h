@@ -35,6 +35,21 @@ static inline int64_t sonde_mod(struct sonde_ctx *ctx, int64_t a, int64_t b)
 	return a % b;
 }
 
+/* x /= b and x %= b: after the error the variable keeps its value. */
+static inline int64_t sonde_div_update(struct sonde_ctx *ctx, int64_t a,
+				       int64_t b)
+{
+	int64_t v = sonde_div(ctx, a, b);
+	return unlikely(b == 0) ? a : v;
+}
+
+static inline int64_t sonde_mod_update(struct sonde_ctx *ctx, int64_t a,
+				       int64_t b)
+{
+	int64_t v = sonde_mod(ctx, a, b);
+	return unlikely(b == 0) ? a : v;
+}
+
 static inline int64_t sonde_shl(int64_t a, int64_t n)
 {
 	return (int64_t)((u64)a << (n & 63));

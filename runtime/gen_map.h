@@ -134,8 +134,8 @@ static inline int64_t gen_map_update(struct sonde_ctx *c, struct sonde_map *m,
 	case GEN_ADD: *p = (int64_t)((u64)old + (u64)v); break;
 	case GEN_SUB: *p = (int64_t)((u64)old - (u64)v); break;
 	case GEN_MUL: *p = (int64_t)((u64)old * (u64)v); break;
-	case GEN_DIV: *p = sonde_div(c, old, v); break;
-	case GEN_MOD: *p = sonde_mod(c, old, v); break;
+	case GEN_DIV: *p = sonde_div_update(c, old, v); break;
+	case GEN_MOD: *p = sonde_mod_update(c, old, v); break;
 	case GEN_SHL: *p = sonde_shl(old, v); break;
 	case GEN_SHR: *p = sonde_shr(old, v); break;
 	case GEN_AND: *p = old & v; break;

@@ -423,8 +423,8 @@ static void assign(Emitter *em, const Expr *e)
 		return;
 	}
 	static const struct { Op op; const char *fn; bool ctx; } helpers[] = {
-		{ OP_DIV_ASSIGN, "sonde_div", true },
-		{ OP_MOD_ASSIGN, "sonde_mod", true },
+		{ OP_DIV_ASSIGN, "sonde_div_update", true },
+		{ OP_MOD_ASSIGN, "sonde_mod_update", true },
 		{ OP_SHL_ASSIGN, "sonde_shl", false },
 		{ OP_SHR_ASSIGN, "sonde_shr", false },
 	};
