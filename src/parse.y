@@ -103,6 +103,8 @@ struct Parser {
 
 	/* Probe point context, see the file comment. */
 	bool in_points;
+	bool pp_expect_comp;	/* a '{' there opens a brace expansion */
+	int pp_groups;		/* brace expansions open */
 	int braces;		/* brace depth outside probe points */
 	Loc *brace_locs;	/* where each open brace is, outermost first */
 	int brace_cap;
@@ -179,6 +181,12 @@ static Decl *alias(Parser *p, Loc loc, ProbePoint *name, bool epilogue,
 static Decl *embedded(Parser *p, Token t);
 static PPComp *component(Parser *p, Token name, Expr *arg);
 static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond);
+static List list_join(List a, List b);
+static List variant_of(Parser *p, PPComp *c);
+static List variant_product(Parser *p, List a, List b);
+static List variant_mark(Parser *p, List v, int flags, Expr *cond, Loc at);
+static List expand_point(Parser *p, List v, int flags, Expr *cond);
+static ProbePoint *alias_name(Parser *p, List points);
 }
 
 %union {
@@ -205,6 +213,7 @@ static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond);
 %token <tok> AT_VAR "'@var'"
 %token <tok> AT_OP "an @-operator"
 %token <tok> DSUFFIX "'$'"
+%token <tok> PP_LBRACE "'{'" PP_RBRACE "'}'"
 %token <tok> BADTOK "a token"
 %token <tok> PROBE "'probe'" GLOBAL "'global'" FUNCTION "'function'"
 %token <tok> PRIVATE "'private'"
@@ -244,9 +253,9 @@ static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond);
 %type <e> global_init
 %type <st> stmt simple block
 %type <d> global_var func_head
-%type <pp> point
 %type <list> stmts args opt_args slice_args fe_keys globals
-%type <list> params opt_params points comps
+%type <list> params opt_params points point comps comp alternatives
+%type <list> alternative
 %type <flags> marks
 %type <num> opt_priority
 %type <type> opt_type
@@ -271,13 +280,16 @@ decl:
 				  emit_decl(p, $1); }
 	| PROBE points block	{ emit_decl(p, probe(p, @1, $2, $3)); }
 	| PROBE point '=' points block
-				{ emit_decl(p, alias(p, @1, $2, false, $4, $5)); }
+				{ emit_decl(p, alias(p, @1, alias_name(p, $2),
+						     false, $4, $5)); }
 	| PROBE point '=' points block ',' block
-				{ Decl *d = alias(p, @1, $2, false, $4, $5);
+				{ Decl *d = alias(p, @1, alias_name(p, $2),
+						  false, $4, $5);
 				  d->probe.epilogue = $7;
 				  emit_decl(p, d); }
 	| PROBE point ALIAS_ADD points block
-				{ emit_decl(p, alias(p, @1, $2, true, $4, $5)); }
+				{ emit_decl(p, alias(p, @1, alias_name(p, $2),
+						     true, $4, $5)); }
 	| EMBEDDED		{ emit_decl(p, embedded(p, $1)); }
 	| error			{ p->in_function = false; }
 	;
@@ -349,22 +361,42 @@ params:
 
 /* ------------------------------------------------------- probe points */
 
+/*
+ * A point written with braces, syscall.{open,close}, stands for several:
+ * comps, comp and the alternatives are lists of Variant, each a list of
+ * components with the marks and condition written inside the braces,
+ * which `point` turns into one ProbePoint per variant.
+ */
 points:
-	  point			{ $$ = list_one(p, $1); }
-	| points ',' point	{ $$ = list_add(p, $1, $3); }
+	  point
+	| points ',' point	{ $$ = list_join($1, $3); }
 	;
 
 point:
-	  comps marks opt_cond	{ $$ = point(p, $1, $2, $3); }
+	  comps marks opt_cond	{ $$ = expand_point(p, $1, $2, $3); }
 	;
 
 comps:
-	  PPNAME		{ $$ = list_one(p, component(p, $1, NULL)); }
+	  comp
+	| comps '.' comp	{ $$ = variant_product(p, $1, $3); }
+	;
+
+comp:
+	  PPNAME		{ $$ = variant_of(p, component(p, $1, NULL)); }
 	| PPNAME '(' literal ')'
-				{ $$ = list_one(p, component(p, $1, $3)); }
-	| comps '.' PPNAME	{ $$ = list_add(p, $1, component(p, $3, NULL)); }
-	| comps '.' PPNAME '(' literal ')'
-				{ $$ = list_add(p, $1, component(p, $3, $5)); }
+				{ $$ = variant_of(p, component(p, $1, $3)); }
+	| PP_LBRACE alternatives PP_RBRACE
+				{ $$ = $2; }
+	;
+
+alternatives:
+	  alternative
+	| alternatives ',' alternative
+				{ $$ = list_join($1, $3); }
+	;
+
+alternative:
+	  comps marks opt_cond	{ $$ = variant_mark(p, $1, $2, $3, @2); }
 	;
 
 marks:
@@ -1109,6 +1141,121 @@ static ProbePoint *point(Parser *p, List comps, int flags, Expr *cond)
 	return pp;
 }
 
+/* ---------------------------------------------- brace expansion */
+
+enum { EXPANSION_MAX = 10000 };	/* probe points one point may become */
+
+/* One probe point of a brace expansion, as far as it is known. */
+typedef struct Variant {
+	List comps;		/* PPComp */
+	int flags;		/* PP_* written inside braces */
+	Expr *cond;
+	Loc marked;		/* where those were written */
+} Variant;
+
+static List list_join(List a, List b)
+{
+	if (!a.head)
+		return b;
+	if (b.head) {
+		a.tail->next = b.head;
+		a.tail = b.tail;
+		a.n += b.n;
+	}
+	return a;
+}
+
+static List list_copy(Parser *p, List l)
+{
+	List out = {0};
+	for (Cell *c = l.head; c; c = c->next)
+		out = list_add(p, out, c->item);
+	return out;
+}
+
+static Variant *variant_new(Parser *p, List comps)
+{
+	Variant *v = scratch_alloc(p, sizeof *v);
+	*v = (Variant){ .comps = comps };
+	return v;
+}
+
+static List variant_of(Parser *p, PPComp *c)
+{
+	return list_one(p, variant_new(p, list_one(p, c)));
+}
+
+/* Every variant of `a` followed by every variant of `b`, in product
+   order.  Marks and conditions belong after the last component only. */
+static List variant_product(Parser *p, List a, List b)
+{
+	List out = {0};
+	for (Cell *x = a.head; x; x = x->next) {
+		Variant *l = x->item;
+		if (l->flags || l->cond) {
+			error_at(p, l->marked, 1, "'?', '!' and 'if' only follow "
+				 "the last component of a probe point");
+			l->flags = 0;
+			l->cond = NULL;
+		}
+		for (Cell *y = b.head; y; y = y->next) {
+			Variant *r = y->item;
+			if (out.n == EXPANSION_MAX)
+				return out;
+			Variant *v = variant_new(p, list_join(list_copy(p, l->comps),
+							      list_copy(p, r->comps)));
+			v->flags = r->flags;
+			v->cond = r->cond;
+			v->marked = r->marked;
+			out = list_add(p, out, v);
+		}
+	}
+	return out;
+}
+
+static List variant_mark(Parser *p, List vs, int flags, Expr *cond, Loc at)
+{
+	for (Cell *c = vs.head; c; c = c->next) {
+		Variant *v = c->item;
+		if (!flags && !cond)
+			continue;
+		v->flags |= flags;
+		if (cond && v->cond)
+			error_at(p, cond->loc, 1, "a probe point takes one 'if'");
+		else if (cond)
+			v->cond = cond;
+		v->marked = at;
+	}
+	return vs;
+}
+
+/* The probe points a written point stands for. */
+static List expand_point(Parser *p, List vs, int flags, Expr *cond)
+{
+	List out = {0};
+	vs = variant_mark(p, vs, flags, cond, cond ? cond->loc : (Loc){0});
+	if (vs.n == EXPANSION_MAX) {
+		Variant *first = vs.head->item;
+		PPComp *c = first->comps.head->item;
+		error_at(p, c->loc, 1, "brace expansion gives more than %d "
+			 "probe points", EXPANSION_MAX);
+	}
+	for (Cell *c = vs.head; c; c = c->next) {
+		Variant *v = c->item;
+		out = list_add(p, out, point(p, v->comps, v->flags, v->cond));
+	}
+	return out;
+}
+
+/* An alias defines one name: no brace expansion there. */
+static ProbePoint *alias_name(Parser *p, List points)
+{
+	ProbePoint *pp = points.head->item;
+	if (points.n > 1)
+		error_at(p, pp->loc, 1, "an alias name cannot use braces");
+	return pp;
+}
+
 /* ============================================================= yylex */
 
 /* The next synthetic closer, with the location of the token it
@@ -1284,6 +1431,42 @@ static void note_open_brace(Parser *p)
 			"this '{' is not closed");
 }
 
+enum { EXPANSION_LOOKAHEAD = 256 };	/* tokens expansion_ahead reads */
+
+/*
+ * At a component's place a '{' opens a brace expansion when the token
+ * after its matching '}' goes on with a probe point; otherwise it is a
+ * body that came too early (`probe {`, `probe a, {`), and the grammar
+ * reports the missing probe point.  The tokens read are put back.
+ */
+static bool expansion_ahead(Parser *p)
+{
+	Token seen[EXPANSION_LOOKAHEAD];
+	int n = 0, depth = 1;
+	bool expansion = false;
+	while (n < EXPANSION_LOOKAHEAD - 1) {
+		Token *t = &seen[n++];
+		next_raw(p, t);
+		if (t->kind == TOK_EOF)
+			break;
+		if (is_op(t, '{'))
+			depth++;
+		if (!is_op(t, '}') || --depth > 0)
+			continue;
+		Token *after = &seen[n++];
+		next_raw(p, after);
+		expansion = is_op(after, '.') || is_op(after, ',') ||
+			    is_op(after, '{') || is_op(after, '?') ||
+			    is_op(after, '!') || is_op(after, '=') ||
+			    is_op(after, TC_ADD_ASSIGN) ||
+			    (after->kind == TOK_IDENT && after->code == TC_KW_IF);
+		break;
+	}
+	while (n > 0)
+		push_back(p, seen[--n]);
+	return expansion;
+}
+
 /* Keeps the probe point context up to date for an operator token. */
 static int points_op(Parser *p, const Token *t, int tok)
 {
@@ -1291,7 +1474,14 @@ static int points_op(Parser *p, const Token *t, int tok)
 		p->parens++;
 	else if (tok == ')' && p->parens > 0)
 		p->parens--;
-	else if (tok == '{' && p->parens == 0) {
+	else if (tok == '{' && p->parens == 0 && p->pp_expect_comp &&
+		 expansion_ahead(p)) {
+		p->pp_groups++;
+		return T_PP_LBRACE;
+	} else if (tok == '}' && p->parens == 0 && p->pp_groups > 0) {
+		p->pp_groups--;
+		return T_PP_RBRACE;
+	} else if (tok == '{' && p->parens == 0) {
 		p->in_points = false;
 		p->braces = 0;
 		open_brace(p, t->loc);
@@ -1359,8 +1549,9 @@ static int ident_token(Parser *p, Token *t)
 	if (p->in_points && p->parens == 0) {
 		if (kw == T_IF)
 			return T_IF;
-		if (!decl_start || (kw != T_PROBE && kw != T_GLOBAL &&
-				    kw != T_FUNCTION && kw != T_PRIVATE)) {
+		if (!decl_start || p->pp_groups > 0 ||
+		    (kw != T_PROBE && kw != T_GLOBAL &&
+		     kw != T_FUNCTION && kw != T_PRIVATE)) {
 			*t = glue_name(p, *t);
 			return T_PPNAME;
 		}
@@ -1376,6 +1567,7 @@ static int ident_token(Parser *p, Token *t)
 	if (kw == T_PROBE) {
 		p->in_points = true;
 		p->parens = 0;
+		p->pp_groups = 0;
 		p->braces = 0;
 		p->in_function = false;
 	}
@@ -1452,6 +1644,10 @@ static int take_token(Parser *p, Token *t)
 	}
 	if (tok == T_SONDE_YYerror)
 		p->fast_off = true;
+	if (p->in_points && p->parens == 0)
+		p->pp_expect_comp = tok == T_PROBE || tok == ',' || tok == '.' ||
+				    tok == '=' || tok == T_ALIAS_ADD ||
+				    tok == T_PP_LBRACE;
 	p->after_arrow = tok == T_ARROW;
 	p->cur = *t;
 	return tok;
@@ -2216,6 +2412,8 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 		take(&x, expr_start, T_NUMBER, "an expression");
 	if (x.has[YYTRANSLATE(')')])	/* types are optional */
 		x.has[YYTRANSLATE(':')] = false;
+	if (x.has[YYTRANSLATE(T_PPNAME)])	/* braces make probe points */
+		x.has[YYTRANSLATE(T_PP_LBRACE)] = false;
 	Expected saved = x;
 	drop(&x, continuation);
 	if (!any_left(&x) && x.nitems == 0)
