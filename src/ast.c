@@ -6,6 +6,7 @@
  * operator, shared by the grammar's token mapping and the unparser.
  */
 #include <stddef.h>
+#include <assert.h>
 #include <string.h>
 
 #include "ast.h"
@@ -97,6 +98,12 @@ static const uint8_t expr_size[] = {
 	[E_DEREF] = HDR + sizeof(((Expr *)0)->deref),
 };
 #undef HDR
+
+void ast_expr_replace(Expr *e, const Expr *by)
+{
+	assert(expr_size[e->kind] >= expr_size[by->kind]);
+	memmove(e, by, expr_size[by->kind]);
+}
 
 Expr *ast_expr(Session *s, ExprKind kind, Loc loc)
 {

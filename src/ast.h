@@ -159,6 +159,9 @@ struct Expr {
  * kind uses, zeroed.  The caller fills the payload.
  */
 Expr *ast_expr(Session *s, ExprKind kind, Loc loc);
+/* Turns node e into a copy of `by`, in place: e must be of a kind at
+   least as large (E_TERNARY and E_AT are of the largest). */
+void ast_expr_replace(Expr *e, const Expr *by);
 /* Copies `n` pointers into a fresh arena array (NULL when n is 0). */
 void *ast_list(Session *s, void *const *v, uint32_t n);
 

@@ -200,17 +200,25 @@ static bool provides(const ProbeGroup *g, const char *name)
 	return false;
 }
 
-/* $name as a context variable of every point's group (group.h): bound
-   to the probe's string local "__name", created on first use. */
-static bool context_var(Scope *sc, Expr *e, int use)
+/* Whether $name is a context variable of every point's group here. */
+static bool has_context_var(const Scope *sc, const Expr *e)
 {
-	Probe *p = sc->probe;
+	const Probe *p = sc->probe;
 	if (!p || sc->func || sc->in_cond || sc->in_entry || e->n ||
 	    !p->points.n)
 		return false;
 	for (uint32_t i = 0; i < p->points.n; i++)
 		if (!provides(((DerivedProbe *)p->points.v[i])->group, e->target.name))
 			return false;
+	return true;
+}
+
+/* $name as a context variable of every point's group (group.h): bound
+   to the probe's string local "__name", created on first use. */
+static bool context_var(Scope *sc, Expr *e, int use)
+{
+	if (!has_context_var(sc, e))
+		return false;
 	char buf[64];
 	snprintf(buf, sizeof buf, "__%s", e->target.name + 1);
 	Var *v = find_local(sc, buf);
@@ -278,6 +286,39 @@ static void entry(Scope *sc, Expr *e)
 	sc->in_entry = NULL;
 }
 
+/*
+ * @defined(x), settled here: whether x can be resolved in this probe.
+ * Without debug information a target variable is one only as a context
+ * variable of the probe's points; @cast and @var need debug information;
+ * any other expression is defined.
+ */
+static bool is_defined(const Scope *sc, const Expr *x)
+{
+	if (x->kind == E_TARGET)
+		return has_context_var(sc, x);
+	if (x->kind == E_DEREF)
+		return false;
+	if (x->kind == E_AT && x->op == AT_ENTRY)
+		return is_defined(sc, x->at.args[0]);
+	if (x->kind == E_AT)
+		return x->op != AT_CAST && x->op != AT_VAR;
+	return true;
+}
+
+/* 1 or 0 for a condition that is @defined(x) or !@defined(x), which
+   picks one branch when the script is compiled; -1 for the others. */
+static int defined_test(const Scope *sc, const Expr *c)
+{
+	bool negated = false;
+	while (c->kind == E_UNARY && c->op == OP_NOT) {
+		negated = !negated;
+		c = c->kid.a;
+	}
+	if (c->kind != E_AT || c->op != AT_DEFINED)
+		return -1;
+	return is_defined(sc, c->at.args[0]) != negated;
+}
+
 static void at(Scope *sc, Expr *e)
 {
 	AtOp op = (AtOp)e->op;
@@ -291,6 +332,9 @@ static void at(Scope *sc, Expr *e)
 		entry(sc, e);
 	} else if (op == AT_DEFINED) {
 		/* Its operand is only asked about, never evaluated. */
+		Expr one = { .kind = E_NUM, .loc = e->loc,
+			     .num = is_defined(sc, e->at.args[0]) };
+		ast_expr_replace(e, &one);
 	} else if (op == AT_PROBEWRITE) {
 		expr(sc, e->at.args[0], 0);
 	} else {
@@ -351,6 +395,14 @@ static void expr(Scope *sc, Expr *e, int use)
 			"member access on an expression is not supported yet");
 		break;
 	case E_TERNARY:
+		if (defined_test(sc, e->kid.a) >= 0) {
+			/* only the branch taken is resolved: the other may
+			   use what is not defined */
+			ast_expr_replace(e, defined_test(sc, e->kid.a)
+						    ? e->kid.b : e->kid.c);
+			expr(sc, e, use);
+			break;
+		}
 		expr(sc, e->kid.a, USE_READ);
 		expr(sc, e->kid.b, USE_READ);
 		expr(sc, e->kid.c, USE_READ);
@@ -421,6 +473,20 @@ static void ret(Scope *sc, Stmt *st)
 	}
 }
 
+/* if (@defined(x)) ...: the statement becomes a block of the branch
+   taken, which alone is resolved (an S_IF node has room for a block). */
+static void if_defined(Scope *sc, Stmt *st)
+{
+	Stmt *taken = defined_test(sc, st->cond.e) ? st->cond.then
+						   : st->cond.els;
+	Stmt **v = arena_alloc(&S(sc)->arena, sizeof *v);
+	v[0] = taken;
+	st->kind = S_BLOCK;
+	st->n = taken ? 1 : 0;
+	st->block.v = v;
+	stmt(sc, st);
+}
+
 static void stmt(Scope *sc, Stmt *st)
 {
 	if (!st)
@@ -433,6 +499,10 @@ static void stmt(Scope *sc, Stmt *st)
 		break;
 	case S_EXPR: expr(sc, st->expr, USE_READ); break;
 	case S_IF:
+		if (defined_test(sc, st->cond.e) >= 0) {
+			if_defined(sc, st);
+			break;
+		}
 		expr(sc, st->cond.e, USE_READ);
 		stmt(sc, st->cond.then);
 		stmt(sc, st->cond.els);
