@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# systemtap: the reference of bench/, and its tapset library is real-world
+# input for the parse group.
 packages=(gcc libc6-dev make autoconf automake pkg-config flex bison libdw-dev libelf-dev
 	  clang libclang-rt-14-dev
 	  qemu-system-x86 busybox-static cpio
+	  systemtap
 	  linux-image-cloud-amd64 linux-headers-cloud-amd64 linux-image-cloud-amd64-dbg)
 
 missing=()

@@ -1051,6 +1051,9 @@ static const char *subject_string(Preproc *pp, Subject subj, const Token *l,
 	}
 }
 
+static bool config_compare(CondParser *cp, const Token *l, CmpOp cop,
+			   const Token *r);
+
 /*
  * comparison: subject OP value | '@defined' '(' tokens ')'
  * subject: kernel_v | kernel_vr | systemtap_v | arch | runtime |
@@ -1076,12 +1079,19 @@ static bool comparison(CondParser *cp)
 	if (cop == OP_NONE)
 		return fail(cp, "expected comparison operator after '%s', saw %s",
 			    name, spell(&op));
-	if (cop != OP_EQ && cop != OP_NE && subj >= SUBJ_ARCH &&
-	    subj <= SUBJ_CONFIG)
-		return fail(cp, "'%s' can only be compared with '==' or '!=', "
-			    "saw %s", name, spell(&op));
 	advance(cp);
 	Token r = cp->cur;
+	if (subj == SUBJ_CONFIG &&
+	    (r.kind == TOK_NUMBER || subject(&r) == SUBJ_CONFIG)) {
+		advance(cp);
+		return config_compare(cp, &l, cop, &r);
+	}
+	if (cop != OP_EQ && cop != OP_NE && subj >= SUBJ_ARCH &&
+	    subj <= SUBJ_CONFIG) {
+		cp->cur = op;	/* the message points at the operator */
+		return fail(cp, "'%s' can only be compared with '==' or '!=', "
+			    "saw %s", name, spell(&op));
+	}
 	bool numeric = subj == SUBJ_GURU || subj == SUBJ_NUMBER;
 	if (numeric && r.kind != TOK_NUMBER)
 		return fail(cp, "expected a number after '%s %s', saw %s",
@@ -1099,6 +1109,24 @@ static bool comparison(CondParser *cp)
 	bool version = subj == SUBJ_KERNEL_V || subj == SUBJ_KERNEL_VR ||
 		       subj == SUBJ_SYSTEMTAP_V;
 	return compare_strings(cop, a, r.text, version);
+}
+
+/*
+ * CONFIG_A >= CONFIG_B, CONFIG_A < 64: a kernel option against a number
+ * or another option.  Against a number, and with an ordering operator,
+ * the values compare as numbers (an unset or non-numeric option counts
+ * as 0); two options compare as strings with '==' and '!='.
+ */
+static bool config_compare(CondParser *cp, const Token *l, CmpOp cop,
+			   const Token *r)
+{
+	const char *a = config_value(cp->pp, l->text);
+	if (r->kind != TOK_NUMBER && (cop == OP_EQ || cop == OP_NE))
+		return holds(cop, strcmp(a, config_value(cp->pp, r->text)));
+	int64_t x = strtoll(a, NULL, 0);
+	int64_t y = r->kind == TOK_NUMBER
+		? r->num : strtoll(config_value(cp->pp, r->text), NULL, 0);
+	return holds(cop, (x > y) - (x < y));
 }
 
 /* unary: '!' unary | comparison */

@@ -70,3 +70,5 @@ check_ko() {
 
 for f in "$here"/ok/*.stp; do [ -e "$f" ] && check_ok "$(basename "$f" .stp)"; done
 for f in "$here"/ko/*.stp; do [ -e "$f" ] && check_ko "$(basename "$f" .stp)"; done
+# shellcheck source=library.sh
+. "$SONDE_SRCDIR/testsuite/parse/library.sh"

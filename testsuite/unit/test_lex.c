@@ -313,6 +313,9 @@ static void test_conditionals(void)
 	expect("cond-guru", "%( guru_mode == 0 %? yes %: no %)", "yes", NULL);
 	expect("cond-config-unset", "%( CONFIG_NOPE == \"y\" %? yes %: no %)", "no", NULL);
 	expect("cond-config-empty", "%( CONFIG_NOPE == \"\" %? yes %: no %)", "yes", NULL);
+	expect("cond-config-number", "%( CONFIG_NOPE >= 0 %? yes %: no %)", "yes", NULL);
+	expect("cond-config-config", "%( CONFIG_NOPE < CONFIG_NOPE2 %? yes %: no %)",
+	       "no", NULL);
 	expect("cond-numbers", "%( 3 > 2 %? yes %: no %)", "yes", NULL);
 	expect("cond-strings", "%( \"abc\" == \"a*\" %? yes %: no %)", "yes", NULL);
 	expect("cond-and-or", "%( arch == \"x\" && 1 == 1 || 2 == 2 %? yes %: no %)",
