@@ -54,20 +54,16 @@ static void hoist(Emitter *em, const Expr *a)
 	Body *b = em->body;
 	if (b->nsubst == 16 || a->type == T_VOID || a->kind == E_WILD)
 		return;
-	StrBuf v = {0};
-	StrBuf *save = em->out;
-	em->out = &v;
-	emit_expr(em, a);
-	em->out = save;
+	char *v = emit_expr_text(em, a);
 	char *t = emit_temp(em, a->type == T_STRING ? T_STRING : T_LONG);
 	locate(em, a);
 	if (a->type == T_STRING)
-		emit_line(em, "sonde_strlcpy(%s, %s);", t, v.data);
+		emit_line(em, "sonde_strlcpy(%s, %s);", t, v);
 	else
-		emit_line(em, "%s = %s;", t, v.data);
+		emit_line(em, "%s = %s;", t, v);
 	if (expr_can_fail(a))
 		emit_abort_check(em);
-	sb_free(&v);
+	free(v);
 	b->subst[b->nsubst] = a;
 	b->subst_temp[b->nsubst++] = t;
 }

@@ -3,15 +3,9 @@
 # SONDE_FUZZ_SECONDS sets the budget (default 60).
 set -u
 secs=${SONDE_FUZZ_SECONDS:-60}
-if [ -z "${FUZZ_CC:-}" ]; then
-	echo "SKIP fuzz/parse: no clang with libFuzzer found by configure"
-	exit 0
-fi
-cd "$SONDE_BUILDDIR"
-if ! ${MAKE:-make} -s fuzz-parse >fuzz-build.log 2>&1; then
-	echo "FAIL fuzz/build"; sed 's/^/  /' fuzz-build.log | tail -20; exit 0
-fi
-echo "PASS fuzz/build"
+# shellcheck source=../lib/clang_target.sh
+. "$SONDE_SRCDIR/testsuite/lib/clang_target.sh"
+clang_target fuzz fuzz-parse || exit 0
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 cp "$SONDE_SRCDIR"/testsuite/parse/ok/*.stp "$SONDE_SRCDIR"/testsuite/parse/ko/*.stp "$corpus"/ 2>/dev/null

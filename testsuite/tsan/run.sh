@@ -4,15 +4,9 @@
 # long enough to go round the scanner's ring many times, whole and cut
 # off in the middle.  Any race report fails the case.
 set -u
-if [ -z "${FUZZ_CC:-}" ]; then
-	echo "SKIP tsan/parse: no clang found by configure"
-	exit 0
-fi
-cd "$SONDE_BUILDDIR"
-if ! ${MAKE:-make} -s tsan-parse >tsan-build.log 2>&1; then
-	echo "FAIL tsan/build"; sed 's/^/  /' tsan-build.log | tail -20; exit 0
-fi
-echo "PASS tsan/build"
+# shellcheck source=../lib/clang_target.sh
+. "$SONDE_SRCDIR/testsuite/lib/clang_target.sh"
+clang_target tsan tsan-parse || exit 0
 export SONDE_LEX_THREAD_MIN=0 TSAN_OPTIONS="halt_on_error=1 exitcode=66"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
