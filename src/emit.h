@@ -192,6 +192,7 @@ char *emit_label(Emitter *em, const char *stem);
 void emit_stmt(Emitter *em, const Stmt *st);
 /* Unwind if the last statement raised an error. */
 void emit_abort_check(Emitter *em);
+char *emit_checked_temp(Emitter *em, const Expr *e);
 
 /* -------------------------------------------------------- emit_expr.c */
 

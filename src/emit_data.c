@@ -763,24 +763,6 @@ bool emit_data_delete(Emitter *em, const Stmt *st)
 	return true;
 }
 
-/* The text of an expression evaluated into a new temporary, checked. */
-static char *checked_temp(Emitter *em, const Expr *e)
-{
-	char *text = emit_expr_text(em, e);
-	bool str = e->type == T_STRING;
-	char *t = emit_temp(em, str ? T_STRING : T_LONG);
-	if (expr_can_fail(e))
-		emit_line(em, "sonde_at(c, \"%s\");", emit_where(em, e->loc));
-	if (str)
-		emit_line(em, "sonde_strlcpy(%s, %s);", t, text);
-	else
-		emit_line(em, "%s = %s;", t, text);
-	if (expr_can_fail(e))
-		emit_abort_check(em);
-	free(text);
-	return t;
-}
-
 /* The sonde_map_iter arguments after the map: by, desc, op. */
 static void sort_args(Emitter *em, const Stmt *st, StrBuf *o)
 {
@@ -853,7 +835,7 @@ static void foreach_buckets(Emitter *em, const Stmt *st,
 	em->out = save;
 	emit_line(em, "{");
 	em->indent++;
-	char *limit = st->fe.limit ? checked_temp(em, st->fe.limit) : NULL;
+	char *limit = st->fe.limit ? emit_checked_temp(em, st->fe.limit) : NULL;
 	char *i = emit_temp(em, T_LONG);
 	emit_line(em, "for (%s = 0; %s < %s.buckets; %s++) {", i, i, shape.data, i);
 	emit_line(em, "\tif (!sonde_tick(c))");
@@ -896,7 +878,7 @@ static void slice_keys(Emitter *em, const Var *v, const Expr *arr,
 		const Expr *k = arr->sym.args[i];
 		bool copy = effects || (k->type == T_STRING && k->kind != E_STR);
 		if (copy && k->kind != E_WILD)
-			texts[i] = xstrdup(checked_temp(em, k));
+			texts[i] = xstrdup(emit_checked_temp(em, k));
 		else
 			texts[i] = k->kind == E_WILD ? xstrdup("") : emit_expr_text(em, k);
 	}
@@ -941,7 +923,7 @@ void emit_foreach(Emitter *em, const Stmt *st, void (*body)(Emitter *, const Stm
 	char *ks = slice ? xasprintf("%s_keys", it) : NULL, *count = NULL;
 	if (slice)	/* declared first: the kernel forbids mixed declarations */
 		emit_line(em, "union sonde_key %s[%d];", ks, v->nkeys);
-	char *limit = st->fe.limit ? checked_temp(em, st->fe.limit) : NULL;
+	char *limit = st->fe.limit ? emit_checked_temp(em, st->fe.limit) : NULL;
 	unsigned wild = 0;
 	if (slice) {
 		slice_keys(em, v, arr, ks, &wild);

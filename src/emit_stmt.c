@@ -46,26 +46,34 @@ static const char *strip_parens(char *s)
 	return s + 1;
 }
 
-/* Evaluates operand `a` of the statement being emitted into a temporary
-   first, followed by the error check; the statement then reads it from
-   there (Body.subst). */
+/* Evaluates e into a new temporary, followed by the error check when e
+   can fail; returns the temporary's name. */
+char *emit_checked_temp(Emitter *em, const Expr *e)
+{
+	char *text = emit_expr_text(em, e);
+	char *t = emit_temp(em, e->type == T_STRING ? T_STRING : T_LONG);
+	locate(em, e);
+	if (e->type == T_STRING)
+		emit_line(em, "sonde_strlcpy(%s, %s);", t, text);
+	else
+		emit_line(em, "%s = %s;", t, text);
+	if (expr_can_fail(e))
+		emit_abort_check(em);
+	free(text);
+	return t;
+}
+
+/* Operand `a` of the statement being emitted, evaluated first into a
+   temporary and checked; the statement then reads it from there
+   (Body.subst). */
 static void hoist(Emitter *em, const Expr *a)
 {
 	Body *b = em->body;
 	if (b->nsubst == 16 || a->type == T_VOID || a->kind == E_WILD)
 		return;
-	char *v = emit_expr_text(em, a);
-	char *t = emit_temp(em, a->type == T_STRING ? T_STRING : T_LONG);
-	locate(em, a);
-	if (a->type == T_STRING)
-		emit_line(em, "sonde_strlcpy(%s, %s);", t, v);
-	else
-		emit_line(em, "%s = %s;", t, v);
-	if (expr_can_fail(a))
-		emit_abort_check(em);
-	free(v);
 	b->subst[b->nsubst] = a;
-	b->subst_temp[b->nsubst++] = t;
+	b->subst_temp[b->nsubst] = emit_checked_temp(em, a);
+	b->nsubst++;
 }
 
 /*
