@@ -65,8 +65,13 @@ const char *ast_at_str(AtOp op)
 
 AtOp ast_at_lookup(const char *name)
 {
+	/* The letter after '@' rules out most before a whole compare: the
+	   parser looks up every @-token. */
+	if (!name[0])
+		return AT_NONE;
 	for (int i = AT_NONE + 1; i < AT_COUNT_; i++)
-		if (strcmp(at_ops[i].name, name) == 0)
+		if (at_ops[i].name[1] == name[1] &&
+		    strcmp(at_ops[i].name, name) == 0)
 			return (AtOp)i;
 	return AT_NONE;
 }
