@@ -324,39 +324,40 @@ check_hotplug() {
     check "kernel-log-cpus-$1"
 }
 
-# The second boot: 4 CPUs, some taken offline.
-run_cpu_vm() {
-    local rel=$1 series=$2 run=$3 d=$work/vm4-$series rc=0
+# boot_vm NAME REL RUN CPUS MODULES SCRIPT: one boot of release REL with
+# CPUS CPUs, the loader RUN and MODULES, running the guest SCRIPT; sets d
+# to the boot's folder and c to its split cases; false (after a FAIL
+# line) when the boot itself failed.
+boot_vm() {
+    local name=$1 rel=$2 run=$3 cpus=$4 modules=$5 script=$6 rc=0
+    d=$work/$name
     mkdir -p "$d"
-    "$vm" -r "$rel" -c 4 -t 300 --klog "$d/klog" \
+    "$vm" -r "$rel" -c "$cpus" -t 300 --klog "$d/klog" \
         -f "$run:/bin/sonde-run" -f "$work/callloop:/bin/callloop" \
-        $(for m in $cpu_modules; do echo "-f $work/$rel/$m/$m.ko"; done) \
-        -- "$(cpu_guest_script)" >"$d/stream" 2>"$d/vm.err" || rc=$?
+        $(for m in $modules; do echo "-f $work/$rel/$m/$m.ko"; done) \
+        -- "$script" >"$d/stream" 2>"$d/vm.err" || rc=$?
     if ((rc != 0)); then
-        fail "vm4-$series" "sonde-vm status $rc" "$(tail -n 5 "$d/vm.err")" \
+        fail "$name" "sonde-vm status $rc" "$(tail -n 5 "$d/vm.err")" \
             "$(grep -E 'BUG|Oops|panic' "$d/klog" | head -n 5)"
-        return
+        return 1
     fi
     c=$d/cases
     split_cases "$d/stream" "$c"
+}
+
+# The second boot: 4 CPUs, some taken offline.
+run_cpu_vm() {
+    local rel=$1 series=$2 run=$3
+    boot_vm "vm4-$series" "$rel" "$run" 4 "$cpu_modules" \
+        "$(cpu_guest_script)" || return
     check_reent "$series"
     check_hotplug "$series" "$d/klog"
 }
 
 run_vm() {
-    local rel=$1 series=$2 run=$3 d=$work/vm-$series rc=0
-    mkdir -p "$d"
-    "$vm" -r "$rel" -c 2 -t 300 --klog "$d/klog" \
-        -f "$run:/bin/sonde-run" -f "$work/callloop:/bin/callloop" \
-        $(for m in $first_modules; do echo "-f $work/$rel/$m/$m.ko"; done) \
-        -- "$(guest_script)" >"$d/stream" 2>"$d/vm.err" || rc=$?
-    if ((rc != 0)); then
-        fail "vm-$series" "sonde-vm status $rc" "$(tail -n 5 "$d/vm.err")" \
-            "$(grep -E 'BUG|Oops|panic' "$d/klog" | head -n 5)"
-        return
-    fi
-    c=$d/cases
-    split_cases "$d/stream" "$c"
+    local rel=$1 series=$2 run=$3
+    boot_vm "vm-$series" "$rel" "$run" 2 "$first_modules" \
+        "$(guest_script)" || return
     check_data "$series"
     check_errors "$series"
     check_lock "$series"

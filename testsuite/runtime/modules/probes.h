@@ -30,4 +30,26 @@ static inline void unregister_timers_kprobes(struct sonde_timer *timers,
 	sonde_timers_unregister(timers, ntimers);
 }
 
+/*
+ * The script of such a module: its probes are the file's arrays `timers`
+ * and `kprobes`, its end probe the function `end`.
+ */
+#define TIMERS_KPROBES_SCRIPT(name)					\
+	static int name##_register(void)				\
+	{								\
+		return register_timers_kprobes(timers, ARRAY_SIZE(timers), \
+					       kprobes, ARRAY_SIZE(kprobes)); \
+	}								\
+	static void name##_unregister(void)				\
+	{								\
+		unregister_timers_kprobes(timers, ARRAY_SIZE(timers),	\
+					  kprobes, ARRAY_SIZE(kprobes));	\
+	}								\
+	static const struct sonde_script name = {			\
+		.register_probes = name##_register,			\
+		.unregister_probes = name##_unregister,			\
+		.end = end,						\
+	};								\
+	SONDE_SCRIPT(name)
+
 #endif

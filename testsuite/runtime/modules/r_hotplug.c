@@ -168,23 +168,5 @@ static struct sonde_timer timers[1] = {
 	  .fire = dp_2, .enabled = true },
 };
 
-static int reg(void)
-{
-	return register_timers_kprobes(timers, ARRAY_SIZE(timers), kprobes,
-				       ARRAY_SIZE(kprobes));
-}
-
-static void unreg(void)
-{
-	unregister_timers_kprobes(timers, ARRAY_SIZE(timers), kprobes,
-				  ARRAY_SIZE(kprobes));
-}
-
-static const struct sonde_script hotplug_script = {
-	.register_probes = reg,
-	.unregister_probes = unreg,
-	.end = end,
-};
-
-SONDE_SCRIPT(hotplug_script);
+TIMERS_KPROBES_SCRIPT(hotplug_script);
 MODULE_DESCRIPTION("sonde runtime test: probes across CPU hotplug");

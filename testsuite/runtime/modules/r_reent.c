@@ -131,23 +131,5 @@ static struct sonde_timer timers[1] = {
 	  .fire = dp_1, .enabled = true },
 };
 
-static int reg(void)
-{
-	return register_timers_kprobes(timers, ARRAY_SIZE(timers), kprobes,
-				       ARRAY_SIZE(kprobes));
-}
-
-static void unreg(void)
-{
-	unregister_timers_kprobes(timers, ARRAY_SIZE(timers), kprobes,
-				  ARRAY_SIZE(kprobes));
-}
-
-static const struct sonde_script reent_script = {
-	.register_probes = reg,
-	.unregister_probes = unreg,
-	.end = end,
-};
-
-SONDE_SCRIPT(reent_script);
+TIMERS_KPROBES_SCRIPT(reent_script);
 MODULE_DESCRIPTION("sonde runtime test: reentrant hits skipped or delayed");
