@@ -1200,8 +1200,8 @@ static List variant_product(Parser *p, List a, List b)
 		}
 		for (Cell *y = b.head; y; y = y->next) {
 			Variant *r = y->item;
-			if (out.n == EXPANSION_MAX)
-				return out;
+			if (out.n > EXPANSION_MAX)
+				return out;	/* expand_point reports it */
 			Variant *v = variant_new(p, list_join(list_copy(p, l->comps),
 							      list_copy(p, r->comps)));
 			v->flags = r->flags;
@@ -1234,7 +1234,7 @@ static List expand_point(Parser *p, List vs, int flags, Expr *cond)
 {
 	List out = {0};
 	vs = variant_mark(p, vs, flags, cond, cond ? cond->loc : (Loc){0});
-	if (vs.n == EXPANSION_MAX) {
+	if (vs.n > EXPANSION_MAX) {
 		Variant *first = vs.head->item;
 		PPComp *c = first->comps.head->item;
 		error_at(p, c->loc, 1, "brace expansion gives more than %d "
