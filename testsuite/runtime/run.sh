@@ -230,10 +230,7 @@ check_otf() {
          }' "$c/otf.out" >>"$work/errors"
     [[ -s $work/errors ]] && err "$(cat "$c/otf.out")"
     check "onthefly-$1"
-    [[ $(cat "$c/left" 2>/dev/null) == 0 ]] || err "modules left loaded"
-    grep -E 'WARNING:|BUG:|Oops|Call Trace|Kernel panic|INFO: task' "$klog" |
-        tr -d '\r' | head -n 5 | sed 's/^/klog: /' >>"$work/errors"
-    check "kernel-log-$1"
+    check_clean "kernel-log-$1" "$klog"
 }
 
 # With interrupts on, ticks that interrupt a spinning kprobe body are
@@ -318,10 +315,16 @@ check_hotplug() {
     [[ $(stat dropped hotplug) == 0 ]] || err "dropped=$(stat dropped hotplug)"
     [[ $(cat "$c/hotplug.online") == 0-3 ]] || err "online after the test: $(cat "$c/hotplug.online")"
     check "cpu-hotplug-$1"
+    check_clean "kernel-log-cpus-$1" "$klog"
+}
+
+# check_clean NAME KLOG: after a boot's cases, no module is left loaded
+# and the kernel log KLOG has no warning or oops.
+check_clean() {
     [[ $(cat "$c/left" 2>/dev/null) == 0 ]] || err "modules left loaded"
-    grep -E 'WARNING:|BUG:|Oops|Call Trace|Kernel panic|INFO: task' "$klog" |
+    grep -E 'WARNING:|BUG:|Oops|Call Trace|Kernel panic|INFO: task' "$2" |
         tr -d '\r' | head -n 5 | sed 's/^/klog: /' >>"$work/errors"
-    check "kernel-log-cpus-$1"
+    check "$1"
 }
 
 # boot_vm NAME REL RUN CPUS MODULES SCRIPT: one boot of release REL with
