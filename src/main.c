@@ -34,8 +34,8 @@ static uint16_t load_script(Session *s)
 	if (s->script_text)
 		return src_add(s, "<input>", s->script_text,
 			       strlen(s->script_text));
-	size_t len;
-	char *text = read_file(s->script_path, &len);
+	size_t len, mapped;
+	char *text = load_file(s->script_path, &len, &mapped);
 	if (!text) {
 		diag_error(s, "cannot read script '%s': %s", s->script_path,
 			   strerror(errno));
@@ -43,7 +43,7 @@ static uint16_t load_script(Session *s)
 	}
 	const char *name = strcmp(s->script_path, "-") ? s->script_path
 							: "<stdin>";
-	return src_add_owned(s, name, text, len);
+	return src_add_loaded(s, name, text, len, mapped);
 }
 
 static void add_parsed(Pipeline *p, struct AstFile *f)

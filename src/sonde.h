@@ -76,6 +76,10 @@ void sb_free(StrBuf *b);
 
 /* Reads a whole file (or stdin for "-"); NULL with errno set on failure. */
 char *read_file(const char *path, size_t *len_out);
+/* Like read_file, but a large regular file may come back mapped, with
+   *mapped_out set to its length (0 when read); unload_file frees both. */
+char *load_file(const char *path, size_t *len_out, size_t *mapped_out);
+void unload_file(char *text, size_t mapped);
 
 /* ------------------------------------------------------------- source.c */
 
@@ -99,7 +103,8 @@ typedef struct SrcFile {
 	Loc from;		/* expansion site, line 0 for real files */
 	const char *what;	/* for expansions: "macro 'foo'", "argument $1" */
 	bool is_tapset;		/* comes from the tapset library */
-	bool owns_text;		/* text is malloc'd and freed with the session */
+	bool owns_text;		/* text is freed with the session (unload_file) */
+	size_t mapped;		/* owned text is a file mapping of this size */
 	uint32_t *line_starts;	/* diag.c: offsets of lines, built on first use */
 	uint32_t nlines;
 } SrcFile;
@@ -115,6 +120,9 @@ uint16_t src_add_expansion(struct Session *s, const char *name,
 /* Like src_add, but the session takes over the malloc'd text. */
 uint16_t src_add_owned(struct Session *s, const char *name, char *text,
 		       size_t len);
+/* The same for a text from load_file, `mapped` as it set it. */
+uint16_t src_add_loaded(struct Session *s, const char *name, char *text,
+			size_t len, size_t mapped);
 const SrcFile *src_get(const struct Session *s, uint16_t file);
 void src_free_all(struct Session *s);
 

@@ -8,6 +8,7 @@
 #include "sonde.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -289,6 +290,77 @@ char *read_file(const char *path, size_t *len_out)
 	fclose(f);
 	errno = saved;
 	return text;
+}
+
+/*
+ * A large script is mapped rather than read: its pages are already in
+ * the page cache, and mapping them costs no copy and no fresh zeroed
+ * memory, where reading 5 MB costs a few ms of page faults before the
+ * first byte is scanned.  The mapping is private and read-only; the
+ * bytes past the end of the file up to the page boundary read as zero,
+ * which is the NUL every text ends with, so a file whose size is a
+ * multiple of the page size is read instead.  Should the file shrink
+ * while it is mapped, touching the lost pages raises SIGBUS, which ends
+ * the run with a message rather than a crash.
+ */
+enum { MAP_MIN_FILE = 256 * 1024 };
+
+static void lost_file_pages(int sig)
+{
+	static const char msg[] = SONDE_NAME
+		": error: a script file was truncated while sonde read it\n";
+	(void)sig;
+	ssize_t r = write(2, msg, sizeof msg - 1);
+	(void)r;
+	_exit(1);
+}
+
+static char *map_fd(int fd, size_t *len_out)
+{
+	struct stat st;
+	long page = sysconf(_SC_PAGESIZE);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < MAP_MIN_FILE || page <= 0 || st.st_size % page == 0)
+		return NULL;
+	char *text = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			  fd, 0);
+	if (text == MAP_FAILED)
+		return NULL;
+	static bool handler;
+	if (!handler) {
+		struct sigaction sa = { .sa_handler = lost_file_pages };
+		sigaction(SIGBUS, &sa, NULL);
+		handler = true;
+	}
+	*len_out = (size_t)st.st_size;
+	return text;
+}
+
+char *load_file(const char *path, size_t *len_out, size_t *mapped_out)
+{
+	*mapped_out = 0;
+	if (strcmp(path, "-") == 0)
+		return read_fd(0, len_out);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *text = map_fd(fileno(f), len_out);
+	if (text)
+		*mapped_out = *len_out;
+	else
+		text = read_fd(fileno(f), len_out);
+	int saved = errno;
+	fclose(f);
+	errno = saved;
+	return text;
+}
+
+void unload_file(char *text, size_t mapped)
+{
+	if (mapped)
+		munmap(text, mapped);
+	else
+		free(text);
 }
 
 void strlist_push(StrList *l, const char *s)

@@ -72,3 +72,5 @@ for f in "$here"/ok/*.stp; do [ -e "$f" ] && check_ok "$(basename "$f" .stp)"; d
 for f in "$here"/ko/*.stp; do [ -e "$f" ] && check_ko "$(basename "$f" .stp)"; done
 # shellcheck source=library.sh
 . "$SONDE_SRCDIR/testsuite/parse/library.sh"
+# shellcheck source=long.sh
+. "$SONDE_SRCDIR/testsuite/parse/long.sh"
