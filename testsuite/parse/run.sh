@@ -70,6 +70,16 @@ check_ko() {
 
 for f in "$here"/ok/*.stp; do [ -e "$f" ] && check_ok "$(basename "$f" .stp)"; done
 for f in "$here"/ko/*.stp; do [ -e "$f" ] && check_ko "$(basename "$f" .stp)"; done
+# The scanner must never back up: flex then leaves out the per-byte
+# tracking of accepting states (see lexer.l).
+if command -v flex >/dev/null; then
+	(cd "$tmp" && flex -b -o lex.c "$SONDE_SRCDIR/src/lexer.l" 2>/dev/null)
+	if grep -qx "No backing up." "$tmp/lex.backup" 2>/dev/null; then
+		echo "PASS $label/lexer-no-backing-up"
+	else
+		echo "FAIL $label/lexer-no-backing-up"; head -20 "$tmp/lex.backup" 2>/dev/null | sed 's/^/  /'
+	fi
+fi
 # shellcheck source=library.sh
 . "$SONDE_SRCDIR/testsuite/parse/library.sh"
 # shellcheck source=long.sh
