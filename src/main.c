@@ -52,30 +52,39 @@ static void add_parsed(Pipeline *p, struct AstFile *f)
 	p->scripts[p->nscripts++] = f;
 }
 
-/* Pass 1: the main script and every -E script, each a file of its own. */
+/* Pass 1: the main script and every -E script, each a file of its own.
+   With -p1, a long main script is printed while it is parsed, by the
+   lexer's thread when it has to wait for the parser anyway. */
 static bool pass_parse(Session *s, Pipeline *p)
 {
 	tapset_add_macros(s);
 	uint16_t main_file = load_script(s);
 	if (!main_file)
 		return false;
-	add_parsed(p, parse_file(s, main_file));
+	UnparseAhead *ahead = NULL;
+	ParseAhead hooks;
+	if (s->last_pass == PASS_PARSE &&
+	    lex_wants_thread(src_get(s, main_file)->len))
+		ahead = unparse_ahead_open(&hooks);
+	add_parsed(p, parse_file_ahead(s, main_file, ahead ? &hooks : NULL));
 	for (size_t i = 0; i < s->extra_scripts.n; i++) {
 		const char *text = s->extra_scripts.v[i];
 		uint16_t f = src_add(s, "<input>", text, strlen(text));
 		add_parsed(p, parse_file(s, f));
 	}
-	if (s->nerrors || s->last_pass != PASS_PARSE)
-		return s->nerrors == 0;
-	for (size_t i = 0; i < p->nscripts; i++) {
-		if (!p->scripts[i])
-			continue;
-		if (lex_wants_thread(src_get(s, p->scripts[i]->file)->len))
+	bool print = s->nerrors == 0 && s->last_pass == PASS_PARSE;
+	for (size_t i = 0; print && i < p->nscripts; i++) {
+		if (i == 0 && ahead)
+			unparse_ahead_finish(ahead, p->scripts[0], stdout);
+		else if (p->scripts[i] &&
+			 lex_wants_thread(src_get(s, p->scripts[i]->file)->len))
 			unparse_file_parallel(p->scripts[i], stdout);
-		else
+		else if (p->scripts[i])
 			unparse_file(p->scripts[i], stdout);
 	}
-	return true;
+	if (ahead && !print)
+		unparse_ahead_finish(ahead, NULL, stdout);
+	return s->nerrors == 0;
 }
 
 /* Pass 2: resolution and types; -p2 prints the resolved program. */

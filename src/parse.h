@@ -18,6 +18,9 @@
 typedef struct Lexer Lexer;
 Lexer *lex_open(Session *s, uint16_t file);
 void lex_close(Lexer *lx);
+/* When a thread of its own scans the text: work for that thread while
+   the ring of tokens is full (see ParseAhead).  No effect otherwise. */
+void lex_set_idle(Lexer *lx, bool (*idle)(void *arg), void *arg);
 
 /*
  * The tokens a lexer has scanned and not yet handed out, which lex_next
@@ -58,6 +61,9 @@ const char *lex_describe(const Token *t, char *buf);
  */
 typedef struct Preproc Preproc;
 Preproc *pp_open(Session *s, uint16_t file);
+/* Work the lexer's scan-ahead thread may do while it waits for the
+   parser (see lex_set_idle). */
+void pp_set_idle(Preproc *pp, bool (*idle)(void *arg), void *arg);
 void pp_next(Preproc *pp, Token *t);
 void pp_close(Preproc *pp);
 void pp_add_library_macros(Session *s, uint16_t file);
@@ -65,14 +71,44 @@ void pp_add_library_macros(Session *s, uint16_t file);
 /* --------------------------------------------------- parse.y, unparse.c */
 
 struct AstFile;
+struct Decl;
 /* Parses one registered file; NULL only on unrecoverable failure.  Parse
    errors are reported and counted in s->nerrors; the returned tree holds
    whatever parsed cleanly. */
 struct AstFile *parse_file(Session *s, uint16_t file);
+
+/*
+ * Work to overlap with the parse of a long text: `decl` gets each
+ * top-level declaration, in order, as soon as it is complete (on the
+ * parser's thread; the declaration is never changed afterwards), and
+ * `idle` is called on the lexer's scan-ahead thread while that waits for
+ * the parser, to do a small piece of work at a time; it returns false
+ * when there is none to do.
+ */
+typedef struct ParseAhead {
+	void (*decl)(void *arg, const struct Decl *d);
+	bool (*idle)(void *arg);
+	void *arg;
+} ParseAhead;
+struct AstFile *parse_file_ahead(Session *s, uint16_t file,
+				 const ParseAhead *ahead);
+
 void unparse_file(const struct AstFile *f, FILE *out);
 /* The same for a long file: the second half of its declarations is
    printed into memory on a thread of its own meanwhile. */
 void unparse_file_parallel(const struct AstFile *f, FILE *out);
+/*
+ * -p1 of a long file printed while it is parsed: the declarations the
+ * parser completes are printed into memory by the scanner's thread when
+ * it has time to spare.  unparse_ahead_open fills in the hooks for
+ * parse_file_ahead; unparse_ahead_finish (once that returned) writes the
+ * tree `f` to `out`, what was printed ahead first, and frees everything;
+ * with f NULL it only frees.
+ */
+typedef struct UnparseAhead UnparseAhead;
+UnparseAhead *unparse_ahead_open(ParseAhead *hooks);
+void unparse_ahead_finish(UnparseAhead *u, const struct AstFile *f,
+			  FILE *out);
 /* Whether a text of `len` bytes is long enough for pass 1 to use a
    second thread (the lexer's scan-ahead, the parallel unparser). */
 bool lex_wants_thread(size_t len);

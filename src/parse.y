@@ -121,6 +121,7 @@ struct Parser {
 	ScratchBlock *scratch_first, *scratch_cur;
 	Decl **decls;
 	size_t ndecls, decls_cap;
+	const ParseAhead *ahead;	/* NULL, or who else gets each decl */
 	bool in_function;
 };
 }
@@ -711,6 +712,8 @@ static void emit_decl(Parser *p, Decl *d)
 		p->decls = xrealloc(p->decls, p->decls_cap * sizeof *p->decls);
 	}
 	p->decls[p->ndecls++] = d;
+	if (p->ahead)
+		p->ahead->decl(p->ahead->arg, d);
 }
 
 static void error_at(Parser *p, Loc loc, int width, const char *fmt, ...)
@@ -2468,10 +2471,18 @@ static void yyerror(Loc *loc, Parser *p, const char *msg)
 
 struct AstFile *parse_file(Session *s, uint16_t file)
 {
-	Parser p = {.s = s, .file = file};
+	return parse_file_ahead(s, file, NULL);
+}
+
+struct AstFile *parse_file_ahead(Session *s, uint16_t file,
+				 const ParseAhead *ahead)
+{
+	Parser p = {.s = s, .file = file, .ahead = ahead};
 	p.pp = pp_open(s, file);
 	if (!p.pp)
 		return NULL;
+	if (ahead)
+		pp_set_idle(p.pp, ahead->idle, ahead->arg);
 	int errors_before = s->nerrors;
 	sonde_yyparse(&p);
 	pp_close(p.pp);

@@ -1382,6 +1382,11 @@ Preproc *pp_open(Session *s, uint16_t file)
 	return pp;
 }
 
+void pp_set_idle(Preproc *pp, bool (*idle)(void *arg), void *arg)
+{
+	lex_set_idle(pp->lx, idle, arg);
+}
+
 void pp_close(Preproc *pp)
 {
 	if (!pp)

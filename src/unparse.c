@@ -753,6 +753,18 @@ void unparse_file(const AstFile *f, FILE *file)
 	free(out);
 }
 
+/* Writes out and frees the chunks an Out without a file kept. */
+static void write_chunks(Out *o, FILE *file)
+{
+	for (Chunk *c = o->first, *next; c; c = next) {
+		next = c->next;
+		fwrite(c->data, 1, c->len, file);
+		free(c);
+	}
+	o->first = NULL;
+	o->last = &o->first;
+}
+
 typedef struct Half {
 	const AstFile *f;
 	uint32_t from;
@@ -766,23 +778,112 @@ static void *print_half(void *arg)
 	return NULL;
 }
 
+/* Declarations [from, f->n): the second half of them printed into
+   memory on a thread of its own while the first half is written. */
+static void print_rest_parallel(const AstFile *f, uint32_t from, FILE *file)
+{
+	Half second = { .f = f, .from = from + (f->n - from) / 2,
+			.out = out_open(NULL) };
+	Out *first = out_open(file);
+	pthread_t thread;
+	if (f->n - from < 2 ||
+	    pthread_create(&thread, NULL, print_half, &second)) {
+		decls(f, from, f->n, first);
+	} else {
+		decls(f, from, second.from, first);
+		pthread_join(thread, NULL);
+		write_chunks(second.out, file);
+	}
+	free(first);
+	free(second.out);
+}
+
 void unparse_file_parallel(const AstFile *f, FILE *file)
 {
-	Half second = { .f = f, .from = f->n / 2, .out = out_open(NULL) };
-	pthread_t thread;
-	if (f->n < 2 || pthread_create(&thread, NULL, print_half, &second)) {
-		free(second.out);
-		unparse_file(f, file);
-		return;
+	print_rest_parallel(f, 0, file);
+}
+
+/*
+ * Printing ahead: the parser queues each declaration it completes, and
+ * the scanner's thread, when it has to wait for the parser anyway,
+ * prints the next one into memory, with the separator decls() would put
+ * before it.  The queue is the only state both threads touch, under the
+ * lock; `taken`, `prev` and `out` belong to the printing thread until
+ * parse_file_ahead has returned, which joins it.
+ */
+struct UnparseAhead {
+	pthread_mutex_t lock;
+	const Decl **queue;	/* as the parser completed them */
+	size_t n, cap;
+	size_t taken;		/* printed into `out` */
+	const Decl *prev;	/* the last one printed */
+	Out *out;
+};
+
+static void ahead_decl(void *arg, const Decl *d)
+{
+	UnparseAhead *u = arg;
+	pthread_mutex_lock(&u->lock);
+	if (u->n == u->cap) {
+		u->cap = u->cap ? 2 * u->cap : 256;
+		u->queue = xrealloc(u->queue, u->cap * sizeof *u->queue);
 	}
-	Out *first = out_open(file);
-	decls(f, 0, second.from, first);
-	free(first);
-	pthread_join(thread, NULL);
-	for (Chunk *c = second.out->first, *next; c; c = next) {
+	u->queue[u->n++] = d;
+	pthread_mutex_unlock(&u->lock);
+}
+
+static bool ahead_print(void *arg)
+{
+	UnparseAhead *u = arg;
+	pthread_mutex_lock(&u->lock);
+	const Decl *d = u->taken < u->n ? u->queue[u->taken] : NULL;
+	pthread_mutex_unlock(&u->lock);
+	if (!d)
+		return false;
+	if (u->prev && !(d->kind == D_GLOBAL && u->prev->kind == D_GLOBAL))
+		put_c(u->out, '\n');
+	decl(d, u->out);
+	u->prev = d;
+	u->taken++;
+	return true;
+}
+
+UnparseAhead *unparse_ahead_open(ParseAhead *hooks)
+{
+	UnparseAhead *u = xcalloc(1, sizeof *u);
+	pthread_mutex_init(&u->lock, NULL);
+	u->out = out_open(NULL);
+	*hooks = (ParseAhead){ .decl = ahead_decl, .idle = ahead_print,
+			       .arg = u };
+	return u;
+}
+
+/* Whether what was printed ahead is the start of f, as it must be. */
+static bool printed_prefix_of(const UnparseAhead *u, const AstFile *f)
+{
+	if (u->taken > f->n)
+		return false;
+	for (size_t i = 0; i < u->taken; i++)
+		if (u->queue[i] != f->decls[i])
+			return false;
+	return true;
+}
+
+void unparse_ahead_finish(UnparseAhead *u, const AstFile *f, FILE *file)
+{
+	flush(u->out);
+	if (f && printed_prefix_of(u, f)) {
+		write_chunks(u->out, file);
+		print_rest_parallel(f, (uint32_t)u->taken, file);
+	} else if (f) {
+		print_rest_parallel(f, 0, file);
+	}
+	for (Chunk *c = u->out->first, *next; c; c = next) {
 		next = c->next;
-		fwrite(c->data, 1, c->len, file);
 		free(c);
 	}
-	free(second.out);
+	pthread_mutex_destroy(&u->lock);
+	free(u->queue);
+	free(u->out);
+	free(u);
 }
