@@ -1338,6 +1338,11 @@ static bool plain(const Token *t)
 	case TOK_EMBEDDED:
 	case TOK_ERROR:
 		return true;
+	case TOK_DOLLAR: {
+		/* A target ($var, $$vars, '$'), not a script argument. */
+		char c = t->text[1];
+		return !((c >= '0' && c <= '9') || c == '#');
+	}
 	case TOK_OP:
 		return t->code < TC_PP_IF || t->code > TC_PP_END;
 	default:
@@ -1359,6 +1364,22 @@ __attribute__((noinline)) static void next_slow(Preproc *pp, Token *out)
 	*out = t.kind == TOK_STRING ? join_strings(pp, t) : t;
 }
 
+/* A string literal read on the fast path: the token after it decides
+   whether it is joined with more.  Usually that is a plain token, which
+   waits as the one read ahead. */
+__attribute__((noinline)) static void string_then(Preproc *pp, Token *out)
+{
+	Token u;
+	lex_next(pp->lx, &u);
+	if (plain(&u)) {
+		pp->ahead = u;
+		pp->has_ahead = true;
+		return;
+	}
+	push_back(pp, u, -1);
+	*out = join_strings(pp, *out);
+}
+
 void pp_next(Preproc *pp, Token *out)
 {
 	/* Fast path: straight from the lexer, outside any expansion. */
@@ -1367,6 +1388,10 @@ void pp_next(Preproc *pp, Token *out)
 		pp->from = -1;
 		if (plain(out))
 			return;
+		if (out->kind == TOK_STRING) {
+			string_then(pp, out);
+			return;
+		}
 		push_back(pp, *out, -1);
 	}
 	next_slow(pp, out);
