@@ -189,6 +189,12 @@ static void test_numbers(void)
 	expect("num-int64-min-magnitude", "9223372036854775808",
 	       "-9223372036854775808", NULL);
 	expect("num-max-u64-dec", "18446744073709551615", "-1", NULL);
+	/* 19 digits always fit; 20 need the overflow check. */
+	expect("num-19-digits", "9999999999999999999 1000000000000000000",
+	       "-8446744073709551617 1000000000000000000", NULL);
+	expect("num-20-digits", "10000000000000000000 09", "-8446744073709551616 ERR",
+	       "invalid digit '9' in octal number");
+	expect("num-bad-suffix", "123abc", "ERR", "invalid number '123abc'");
 	expect("num-max-u64-hex", "0xffffffffffffffff", "-1", NULL);
 	expect("num-max-u64-oct", "01777777777777777777777", "-1", NULL);
 	expect("num-overflow-dec", "18446744073709551616 x", "ERR x",
