@@ -34,8 +34,14 @@ static uint16_t load_script(Session *s)
 	if (s->script_text)
 		return src_add(s, "<input>", s->script_text,
 			       strlen(s->script_text));
-	size_t len, mapped;
-	char *text = load_file(s->script_path, &len, &mapped);
+	/* Mapped only when the run ends with pass 1: a later pass may
+	   render a diagnostic from the text long after, or a run may go on
+	   for hours, and the file must not be able to end it (SIGBUS) by
+	   shrinking meanwhile. */
+	size_t len, mapped = 0;
+	char *text = s->last_pass == PASS_PARSE
+		     ? load_file(s->script_path, &len, &mapped)
+		     : read_file(s->script_path, &len);
 	if (!text) {
 		diag_error(s, "cannot read script '%s': %s", s->script_path,
 			   strerror(errno));

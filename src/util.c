@@ -293,7 +293,7 @@ char *read_file(const char *path, size_t *len_out)
 }
 
 /*
- * A large script is mapped rather than read: its pages are already in
+ * A large script may be mapped rather than read: its pages are already in
  * the page cache, and mapping them costs no copy and no fresh zeroed
  * memory, where reading 5 MB costs a few ms of page faults before the
  * first byte is scanned.  The mapping is private and read-only; the
