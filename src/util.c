@@ -278,20 +278,6 @@ static char *read_fd(int fd, size_t *len_out)
 	return buf;
 }
 
-char *read_file(const char *path, size_t *len_out)
-{
-	if (strcmp(path, "-") == 0)
-		return read_fd(0, len_out);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *text = read_fd(fileno(f), len_out);
-	int saved = errno;
-	fclose(f);
-	errno = saved;
-	return text;
-}
-
 /*
  * A large script may be mapped rather than read: its pages are already in
  * the page cache, and mapping them costs no copy and no fresh zeroed
@@ -336,15 +322,18 @@ static char *map_fd(int fd, size_t *len_out)
 	return text;
 }
 
-char *load_file(const char *path, size_t *len_out, size_t *mapped_out)
+/* The file's contents, mapped if mapped_out is not NULL and map_fd
+   agrees, else read. */
+static char *load(const char *path, size_t *len_out, size_t *mapped_out)
 {
-	*mapped_out = 0;
+	if (mapped_out)
+		*mapped_out = 0;
 	if (strcmp(path, "-") == 0)
 		return read_fd(0, len_out);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	char *text = map_fd(fileno(f), len_out);
+	char *text = mapped_out ? map_fd(fileno(f), len_out) : NULL;
 	if (text)
 		*mapped_out = *len_out;
 	else
@@ -353,6 +342,16 @@ char *load_file(const char *path, size_t *len_out, size_t *mapped_out)
 	fclose(f);
 	errno = saved;
 	return text;
+}
+
+char *read_file(const char *path, size_t *len_out)
+{
+	return load(path, len_out, NULL);
+}
+
+char *load_file(const char *path, size_t *len_out, size_t *mapped_out)
+{
+	return load(path, len_out, mapped_out);
 }
 
 void unload_file(char *text, size_t mapped)
