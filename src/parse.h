@@ -61,10 +61,59 @@ const char *lex_describe(const Token *t, char *buf);
  */
 typedef struct Preproc Preproc;
 Preproc *pp_open(Session *s, uint16_t file);
+
+/* The part of a Preproc that pp_next's fast path reads: the first
+   member of struct Preproc (preprocess.c). */
+typedef struct PpHead {
+	Lexer *lx;
+	int nframes;		/* macro expansions being read */
+	int from;		/* frame of the last raw token, -1: the lexer */
+	bool has_back;		/* a raw token pushed back */
+	bool has_ahead;		/* a token read ahead, after a string */
+} PpHead;
+
+/* Tokens that no layer above the lexer changes or consumes. */
+static inline bool pp_plain(const Token *t)
+{
+	switch ((TokKind)t->kind) {
+	case TOK_IDENT:
+	case TOK_NUMBER:
+	case TOK_EMBEDDED:
+	case TOK_ERROR:
+		return true;
+	case TOK_DOLLAR: {
+		/* A target ($var, $$vars, '$'), not a script argument. */
+		char c = t->text[1];
+		return !((c >= '0' && c <= '9') || c == '#');
+	}
+	case TOK_OP:
+		return t->code < TC_PP_IF || t->code > TC_PP_END;
+	default:
+		return false;
+	}
+}
+
+/* Everything but pp_next's fast path; `read` when *t holds the token
+   that path read from the lexer and could not hand out as it is. */
+void pp_next_slow(Preproc *pp, Token *t, bool read);
+
+/* The next token after preprocessing.  Inline: outside expansions, most
+   tokens come straight from the lexer, and this runs for every one. */
+static inline void pp_next(Preproc *pp, Token *t)
+{
+	PpHead *h = (PpHead *)pp;
+	if (h->has_ahead || h->has_back || h->nframes) {
+		pp_next_slow(pp, t, false);
+		return;
+	}
+	lex_next(h->lx, t);
+	h->from = -1;
+	if (!pp_plain(t))
+		pp_next_slow(pp, t, true);
+}
 /* Work the lexer's scan-ahead thread may do while it waits for the
    parser (see lex_set_idle). */
 void pp_set_idle(Preproc *pp, bool (*idle)(void *arg), void *arg);
-void pp_next(Preproc *pp, Token *t);
 void pp_close(Preproc *pp);
 void pp_add_library_macros(Session *s, uint16_t file);
 

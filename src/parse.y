@@ -1278,7 +1278,7 @@ static int next_injected(Parser *p, Token *t)
 	return tok;
 }
 
-static void next_raw(Parser *p, Token *t)
+static inline void next_raw(Parser *p, Token *t)
 {
 	if (p->npend)
 		*t = p->pend[--p->npend];
@@ -1986,7 +1986,7 @@ static inline void fast_read(Fast *f, const Token *t)
  * with fast_take_paren(); the token count and the last token are
  * settled at the end.
  */
-static void fast_take(Fast *f, Token *t)
+static inline __attribute__((always_inline)) void fast_take(Fast *f, Token *t)
 {
 	*t = *f->la;
 	fast_read(f, NULL);
@@ -1994,7 +1994,7 @@ static void fast_take(Fast *f, Token *t)
 
 /* Counts the '(' or ')' before the next token is read, as yylex would:
    reading it may report an error, which the count must not include. */
-static void fast_take_paren(Fast *f, Token *t)
+static inline __attribute__((always_inline)) void fast_take_paren(Fast *f, Token *t)
 {
 	count_paren(f->p, f->la_tok);
 	fast_take(f, t);
