@@ -82,40 +82,10 @@ void ast_at_arity(AtOp op, int *min, int *max)
 	*max = at_ops[op].max;
 }
 
-/* Bytes each expression kind occupies: the header plus its payload. */
-#define HDR offsetof(Expr, num)
-static const uint8_t expr_size[] = {
-	[E_NUM] = HDR + sizeof(int64_t),
-	[E_STR] = HDR + sizeof(const char *),
-	[E_EMBEDDED] = HDR + sizeof(const char *),
-	[E_WILD] = HDR,
-	[E_IDENT] = HDR + offsetof(Expr, sym.args) - offsetof(Expr, sym),
-	[E_INDEX] = HDR + sizeof(((Expr *)0)->sym),
-	[E_CALL] = HDR + sizeof(((Expr *)0)->sym),
-	[E_TARGET] = HDR + sizeof(((Expr *)0)->target),
-	[E_AT] = HDR + sizeof(((Expr *)0)->at),
-	[E_UNARY] = HDR + sizeof(Expr *),
-	[E_POST] = HDR + sizeof(Expr *),
-	[E_BINARY] = HDR + 2 * sizeof(Expr *),
-	[E_ASSIGN] = HDR + 2 * sizeof(Expr *),
-	[E_TERNARY] = HDR + 3 * sizeof(Expr *),
-	[E_IN] = HDR + sizeof(((Expr *)0)->in),
-	[E_DEREF] = HDR + sizeof(((Expr *)0)->deref),
-};
-#undef HDR
-
 void ast_expr_replace(Expr *e, const Expr *by)
 {
-	assert(expr_size[e->kind] >= expr_size[by->kind]);
-	memmove(e, by, expr_size[by->kind]);
-}
-
-Expr *ast_expr(Session *s, ExprKind kind, Loc loc)
-{
-	Expr *e = arena_alloc(&s->arena, expr_size[kind]);
-	e->kind = (uint8_t)kind;
-	e->loc = loc;
-	return e;
+	assert(ast_expr_size[e->kind] >= ast_expr_size[by->kind]);
+	memmove(e, by, ast_expr_size[by->kind]);
 }
 
 void *ast_list(Session *s, void *const *v, uint32_t n)

@@ -15,6 +15,8 @@
 #ifndef SONDE_AST_H
 #define SONDE_AST_H
 
+#include <stddef.h>
+
 #include "sonde.h"
 
 typedef struct Expr Expr;
@@ -154,11 +156,41 @@ struct Expr {
 	};
 };
 
+/* Bytes each expression kind occupies: the header plus its payload. */
+#define AST_HDR offsetof(Expr, num)
+static const uint8_t ast_expr_size[] = {
+	[E_NUM] = AST_HDR + sizeof(int64_t),
+	[E_STR] = AST_HDR + sizeof(const char *),
+	[E_EMBEDDED] = AST_HDR + sizeof(const char *),
+	[E_WILD] = AST_HDR,
+	[E_IDENT] = AST_HDR + offsetof(Expr, sym.args) - offsetof(Expr, sym),
+	[E_INDEX] = AST_HDR + sizeof(((Expr *)0)->sym),
+	[E_CALL] = AST_HDR + sizeof(((Expr *)0)->sym),
+	[E_TARGET] = AST_HDR + sizeof(((Expr *)0)->target),
+	[E_AT] = AST_HDR + sizeof(((Expr *)0)->at),
+	[E_UNARY] = AST_HDR + sizeof(Expr *),
+	[E_POST] = AST_HDR + sizeof(Expr *),
+	[E_BINARY] = AST_HDR + 2 * sizeof(Expr *),
+	[E_ASSIGN] = AST_HDR + 2 * sizeof(Expr *),
+	[E_TERNARY] = AST_HDR + 3 * sizeof(Expr *),
+	[E_IN] = AST_HDR + sizeof(((Expr *)0)->in),
+	[E_DEREF] = AST_HDR + sizeof(((Expr *)0)->deref),
+};
+#undef AST_HDR
+
 /*
  * Allocates an expression of `kind` at `loc` with only the bytes that
- * kind uses, zeroed.  The caller fills the payload.
+ * kind uses, zeroed.  The caller fills the payload.  Inline: pass 1
+ * makes one per operand and operator, and the size of a kind known
+ * where it is called folds to a constant.
  */
-Expr *ast_expr(Session *s, ExprKind kind, Loc loc);
+static inline Expr *ast_expr(Session *s, ExprKind kind, Loc loc)
+{
+	Expr *e = arena_alloc(&s->arena, ast_expr_size[kind]);
+	e->kind = (uint8_t)kind;
+	e->loc = loc;
+	return e;
+}
 /* Turns node e into a copy of `by`, in place: e must be of a kind at
    least as large (E_TERNARY and E_AT are of the largest). */
 void ast_expr_replace(Expr *e, const Expr *by);

@@ -1965,7 +1965,7 @@ __attribute__((noinline)) static void fast_grow(Parser *p)
 
 /* Makes `t`, or else the next raw token, the lookahead.  Inline: it
    runs for every token, and the call would cost a good part of it. */
-static inline void fast_read(Fast *f, const Token *t)
+static inline __attribute__((always_inline)) void fast_read(Fast *f, const Token *t)
 {
 	Parser *p = f->p;
 	if (__builtin_expect(p->fast_n == p->fast_cap, 0))
