@@ -86,7 +86,8 @@ typedef enum ExprKind {
 	E_STR,		/* str: n bytes, may hold NULs */
 	E_EMBEDDED,	/* str: C code of %{ ... %}; flags: PRAGMA_* */
 	E_WILD,		/* `*` as a slice index: a[*, k]; no payload */
-	E_IDENT,	/* sym.name (no args) */
+	E_IDENT,	/* sym.name (no args); n is its length, or 0 if
+			   not known (a node made by a later pass) */
 	E_INDEX,	/* sym.name[args...]: n args, E_WILD allowed */
 	E_CALL,		/* sym.name(args...): n args */
 	E_TARGET,	/* target.name ("$x", "$$vars") with n comps;

@@ -745,6 +745,7 @@ static Expr *ident(Parser *p, Token t)
 {
 	Expr *e = ast_expr(p->s, E_IDENT, t.loc);
 	e->sym.name = t.text;
+	e->n = t.len;
 	return e;
 }
 

@@ -234,6 +234,7 @@ static bool context_var(Scope *sc, Expr *e, int use)
 	   E_INDEX and E_CALL only) is beyond them, and stays untouched. */
 	e->kind = E_IDENT;
 	e->flags = 0;
+	e->n = 0;
 	e->sym.name = v->name;
 	e->sym.ref = v;
 	note_access(sc, v, use);

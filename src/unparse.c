@@ -126,6 +126,15 @@ static void put_name(Out *o, const char *s)
 	}
 }
 
+/* A name whose length the parser noted is copied whole. */
+static inline void ident(const Expr *e, Out *out)
+{
+	if (e->n)
+		put_n(out, e->sym.name, e->n);
+	else
+		put_name(out, e->sym.name);
+}
+
 /* For the rare pieces with a format; at most 127 bytes. */
 static void put_f(Out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -212,7 +221,7 @@ static void number(int64_t v, Out *out);
 static inline bool leaf(const Expr *e, Out *out)
 {
 	if (e->kind == E_IDENT) {
-		put_name(out, e->sym.name);
+		ident(e, out);
 		return true;
 	}
 	if (e->kind == E_NUM) {
@@ -408,7 +417,7 @@ static void expr(const Expr *e, Out *out)
 	case E_STR: string(e->str, e->n, out); break;
 	case E_EMBEDDED: embedded(e->str, "", out); break;
 	case E_WILD: put_c(out, '*'); break;
-	case E_IDENT: put_name(out, e->sym.name); break;
+	case E_IDENT: ident(e, out); break;
 	case E_INDEX:
 	case E_CALL:
 		put_name(out, e->sym.name);
