@@ -740,18 +740,21 @@ static Out *out_open(FILE *file)
 	return out;
 }
 
+/* Declaration d after `prev` (NULL at the start): with a blank line
+   between them, unless both are globals. */
+static void next_decl(const Decl *prev, const Decl *d, Out *out)
+{
+	if (prev && !(prev->kind == D_GLOBAL && d->kind == D_GLOBAL))
+		put_c(out, '\n');
+	decl(d, out);
+}
+
 /* Declarations [from, to) of f, each after the separator that follows
    the one before it. */
 static void decls(const AstFile *f, uint32_t from, uint32_t to, Out *out)
 {
-	for (uint32_t i = from; i < to; i++) {
-		const Decl *d = f->decls[i];
-		bool both_globals = i > 0 && d->kind == D_GLOBAL &&
-				    f->decls[i - 1]->kind == D_GLOBAL;
-		if (i > 0 && !both_globals)
-			put_c(out, '\n');
-		decl(d, out);
-	}
+	for (uint32_t i = from; i < to; i++)
+		next_decl(i > 0 ? f->decls[i - 1] : NULL, f->decls[i], out);
 	flush(out);
 }
 
@@ -849,9 +852,7 @@ static bool ahead_print(void *arg)
 	pthread_mutex_unlock(&u->lock);
 	if (!d)
 		return false;
-	if (u->prev && !(d->kind == D_GLOBAL && u->prev->kind == D_GLOBAL))
-		put_c(u->out, '\n');
-	decl(d, u->out);
+	next_decl(u->prev, d, u->out);
 	u->prev = d;
 	u->taken++;
 	return true;
