@@ -111,6 +111,7 @@ static inline void pp_next(Preproc *pp, Token *t)
 	if (!pp_plain(t))
 		pp_next_slow(pp, t, true);
 }
+
 /* Work the lexer's scan-ahead thread may do while it waits for the
    parser (see lex_set_idle). */
 void pp_set_idle(Preproc *pp, bool (*idle)(void *arg), void *arg);

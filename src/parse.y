@@ -1966,7 +1966,8 @@ __attribute__((noinline)) static void fast_grow(Parser *p)
 
 /* Makes `t`, or else the next raw token, the lookahead.  Inline: it
    runs for every token, and the call would cost a good part of it. */
-static inline __attribute__((always_inline)) void fast_read(Fast *f, const Token *t)
+static inline __attribute__((always_inline))
+void fast_read(Fast *f, const Token *t)
 {
 	Parser *p = f->p;
 	if (__builtin_expect(p->fast_n == p->fast_cap, 0))
@@ -1987,7 +1988,8 @@ static inline __attribute__((always_inline)) void fast_read(Fast *f, const Token
  * with fast_take_paren(); the token count and the last token are
  * settled at the end.
  */
-static inline __attribute__((always_inline)) void fast_take(Fast *f, Token *t)
+static inline __attribute__((always_inline))
+void fast_take(Fast *f, Token *t)
 {
 	*t = *f->la;
 	fast_read(f, NULL);
@@ -1995,7 +1997,8 @@ static inline __attribute__((always_inline)) void fast_take(Fast *f, Token *t)
 
 /* Counts the '(' or ')' before the next token is read, as yylex would:
    reading it may report an error, which the count must not include. */
-static inline __attribute__((always_inline)) void fast_take_paren(Fast *f, Token *t)
+static inline __attribute__((always_inline))
+void fast_take_paren(Fast *f, Token *t)
 {
 	count_paren(f->p, f->la_tok);
 	fast_take(f, t);
