@@ -37,7 +37,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 typedef struct ArenaBlock ArenaBlock;
 typedef struct Arena {
 	ArenaBlock *head;
-	char *cur, *end;   /* the free part of the head block */
+	char *cur, *end;   /* the free part of the head block (of a large
+			      one, the part faulted in so far) */
 	size_t used_total; /* bytes handed out, for memory statistics */
 } Arena;
 
