@@ -765,12 +765,14 @@ void unparse_file(const AstFile *f, FILE *file)
 	free(out);
 }
 
-/* Writes out and frees the chunks an Out without a file kept. */
+/* Writes out (unless file is NULL) and frees the chunks an Out
+   without a file kept. */
 static void write_chunks(Out *o, FILE *file)
 {
 	for (Chunk *c = o->first, *next; c; c = next) {
 		next = c->next;
-		fwrite(c->data, 1, c->len, file);
+		if (file)
+			fwrite(c->data, 1, c->len, file);
 		free(c);
 	}
 	o->first = NULL;
@@ -888,10 +890,7 @@ void unparse_ahead_finish(UnparseAhead *u, const AstFile *f, FILE *file)
 	} else if (f) {
 		print_rest_parallel(f, 0, file);
 	}
-	for (Chunk *c = u->out->first, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
+	write_chunks(u->out, NULL);
 	pthread_mutex_destroy(&u->lock);
 	free(u->queue);
 	free(u->out);

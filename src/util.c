@@ -362,9 +362,8 @@ static char *map_fd(int fd, size_t *len_out)
 	return text;
 }
 
-/* The file's contents, mapped if mapped_out is not NULL and map_fd
-   agrees, else read. */
-static char *load(const char *path, size_t *len_out, size_t *mapped_out)
+/* mapped_out may be NULL: then the file is always read. */
+char *load_file(const char *path, size_t *len_out, size_t *mapped_out)
 {
 	if (mapped_out)
 		*mapped_out = 0;
@@ -386,12 +385,7 @@ static char *load(const char *path, size_t *len_out, size_t *mapped_out)
 
 char *read_file(const char *path, size_t *len_out)
 {
-	return load(path, len_out, NULL);
-}
-
-char *load_file(const char *path, size_t *len_out, size_t *mapped_out)
-{
-	return load(path, len_out, mapped_out);
+	return load_file(path, len_out, NULL);
 }
 
 void unload_file(char *text, size_t mapped)
