@@ -82,6 +82,12 @@ char *xasprintf(const char *fmt, ...)
  * still in the CPU's cache when the tree is written into them.  Faulting
  * in a whole 8 MB block at once made pass 1 a fifth slower: by the time
  * its last pages were used, their zeroes had long left the cache.
+ *
+ * Blocks of ARENA_HUGE bytes or more start on an ARENA_HUGE boundary and
+ * ask for transparent huge pages: a 2 MiB page costs one fault and one
+ * TLB entry where 512 small ones cost 512 of each, which makes pass 1 of
+ * a large script a tenth faster.  Where huge pages are off, the advice
+ * is ignored and the block is faulted in by small pages as before.
  */
 struct ArenaBlock {
 	ArenaBlock *next;
@@ -96,16 +102,40 @@ enum {
 	ARENA_MAP_BLOCK = 1024 * 1024,	/* from this size on, mmap */
 	ARENA_POPULATE = 256 * 1024,	/* fault in this much at a time: a
 					   quarter of a CPU's L2 cache */
+	ARENA_HUGE = 2 * 1024 * 1024,	/* a huge page on x86-64 and arm64 */
 };
+
+/* total bytes of fresh anonymous memory, starting at a multiple of
+   `align` (a power of two): maps align - 1 bytes more, then unmaps the
+   slack on either side. */
+static void *map_aligned(size_t total, size_t align)
+{
+	size_t span = total + align - 1;
+	char *m = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	char *start = (char *)(((uintptr_t)m + align - 1) & ~(align - 1));
+	char *end = (char *)(((uintptr_t)start + total + page - 1) & ~(page - 1));
+	if (start > m)
+		munmap(m, (size_t)(start - m));
+	if (end < m + span)
+		munmap(end, (size_t)(m + span - end));
+	return start;
+}
 
 static ArenaBlock *alloc_block(size_t size)
 {
 	size_t total = sizeof(ArenaBlock) + size;
 	if (size >= ARENA_MAP_BLOCK) {
-		void *m = mmap(NULL, total, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m != MAP_FAILED) {
-			ArenaBlock *b = m;
+		bool huge = size >= ARENA_HUGE;
+		ArenaBlock *b = map_aligned(total, huge ? ARENA_HUGE : 1);
+		if (b) {
+#ifdef MADV_HUGEPAGE
+			if (huge)
+				madvise(b, total, MADV_HUGEPAGE);
+#endif
 			b->mapped = true;
 			return b;
 		}
