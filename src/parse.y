@@ -1435,20 +1435,24 @@ static void note_open_brace(Parser *p)
 			"this '{' is not closed");
 }
 
-enum { EXPANSION_LOOKAHEAD = 256 };	/* tokens expansion_ahead reads */
-
 /*
  * At a component's place a '{' opens a brace expansion when the token
  * after its matching '}' goes on with a probe point; otherwise it is a
  * body that came too early (`probe {`, `probe a, {`), and the grammar
- * reports the missing probe point.  The tokens read are put back.
+ * reports the missing probe point.  The tokens read, as many as it
+ * takes to find the matching '}', are put back.
  */
 static bool expansion_ahead(Parser *p)
 {
-	Token seen[EXPANSION_LOOKAHEAD];
-	int n = 0, depth = 1;
+	Token *seen = NULL;
+	size_t n = 0, cap = 0;
+	int depth = 1;
 	bool expansion = false;
-	while (n < EXPANSION_LOOKAHEAD - 1) {
+	for (;;) {
+		if (n + 2 > cap) {
+			cap = cap ? 2 * cap : 64;
+			seen = xrealloc(seen, cap * sizeof *seen);
+		}
 		Token *t = &seen[n++];
 		next_raw(p, t);
 		if (t->kind == TOK_EOF)
@@ -1468,6 +1472,7 @@ static bool expansion_ahead(Parser *p)
 	}
 	while (n > 0)
 		push_back(p, seen[--n]);
+	free(seen);
 	return expansion;
 }
 
