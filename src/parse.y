@@ -31,9 +31,10 @@
  * the precedence rules allow: each one is a step of the parser per
  * operand.
  *
- * Most expressions never reach these rules token by token: yylex
- * parses them itself and passes each as one PEXPR token, and leaves
- * anything unusual or wrong to the grammar (see "Expression fast path").
+ * Most code never reaches these rules token by token: yylex parses
+ * each body it can itself and passes it as one PBLOCK token, and any
+ * other expression as one PEXPR token, and leaves anything unusual or
+ * wrong to the grammar (see "Expression fast path").
  *
  * Recovery: `error` at statement and at declaration level; bison's rule
  * of three shifted tokens before the next report keeps one mistake from
@@ -232,6 +233,7 @@ static ProbePoint *alias_name(Parser *p, List points);
 %token <tok> ASSIGNOP "an assignment operator"
 %token <tok> ALIAS_ADD "'+='"
 %token <e> PEXPR "an expression"
+%token <st> PBLOCK "a block"
 
 /* See the file comment: LOW marks rules that end a construct early. */
 %precedence LOW
@@ -415,6 +417,7 @@ opt_cond:
 
 block:
 	  '{' stmts '}'		{ $$ = block(p, @1, $2); }
+	| PBLOCK
 	;
 
 stmts:
@@ -1573,6 +1576,8 @@ static int ident_token(Parser *p, Token *t)
 		return missing_closers(p, t);
 	if (decl_kw)
 		p->nparen = 0;
+	if (kw == T_FUNCTION)
+		p->in_function = true;
 	if (kw == T_PROBE) {
 		p->in_points = true;
 		p->parens = 0;
@@ -1667,6 +1672,8 @@ static bool starts_expr(int tok);
 static int lr_action(int s, int sym);
 static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
 		       const yy_state_t *top, const Token *first);
+static Stmt *fast_block(Parser *p, const yy_state_t *bottom,
+			const yy_state_t *top, const Token *brace);
 
 static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
 		 const void *top)
@@ -1691,6 +1698,13 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
 	}
 	tok = take_token(p, t);
 	*lloc = t->loc;
+	if (tok == '{' && !p->fast_off && p->nparen == 0) {
+		Stmt *st = fast_block(p, bottom, top, t);
+		if (st) {
+			lval->st = st;
+			return T_PBLOCK;
+		}
+	}
 	return tok;
 }
 
@@ -1939,6 +1953,14 @@ static bool plain_target(const Token *t)
 	return start < t->len && !memchr(t->text + start, '$', t->len - start);
 }
 
+/* An @-operator written as a call, such as @count(x): not @cast or
+   @var, nor an unknown one, which classify() reports. */
+static bool plain_at(const Token *t)
+{
+	AtOp op = ast_at_lookup(t->text);
+	return op != AT_NONE && op != AT_CAST && op != AT_VAR;
+}
+
 /* The grammar token of a raw token that the fast path handles, without
    the side effects of classify(); 0 for the others. */
 static inline int raw_token(const Token *t)
@@ -1957,6 +1979,8 @@ static inline int raw_token(const Token *t)
 		return T_STRING;
 	if (t->kind == TOK_DOLLAR)
 		return plain_target(t) ? T_DOLLAR : 0;
+	if (t->kind == TOK_AT)
+		return plain_at(t) ? T_AT_OP : 0;
 	return 0;
 }
 
@@ -2043,6 +2067,13 @@ static int end_token(const Parser *p, const Token *t)
 		return T_EMBEDDED;
 	case TOK_DOLLAR:
 		return plain_target(t) ? T_DOLLAR : -1;
+	case TOK_AT:
+		switch (ast_at_lookup(t->text)) {
+		case AT_NONE: return -1;
+		case AT_CAST: return T_AT_CAST;
+		case AT_VAR: return T_AT_VAR;
+		default: return T_AT_OP;
+		}
 	case TOK_OP:
 		tok = op_token(t);
 		if (tok == T_MATCH || tok == T_NOMATCH)
@@ -2077,22 +2108,41 @@ static Expr *fast_index(Fast *f, Token name)
 	return fast_expect(f, ']', &t) ? sym(p, E_INDEX, name, args) : NULL;
 }
 
-/* name '(' opt_args ')', at the '(' */
-static Expr *fast_call(Fast *f, Token name)
+/* '(' opt_args ')' into *args, at the '(' */
+static bool fast_args(Fast *f, List *args)
 {
-	Parser *p = f->p;
 	Token t;
-	List args = {0};
 	fast_take_paren(f, &t);
 	if (f->la_tok != ')') {
 		do {
 			Expr *e = fast_assign(f);
 			if (!e)
-				return NULL;
-			args = list_add(p, args, e);
+				return false;
+			*args = list_add(f->p, *args, e);
 		} while (fast_expect(f, ',', &t));
 	}
-	return fast_expect(f, ')', &t) ? sym(p, E_CALL, name, args) : NULL;
+	return fast_expect(f, ')', &t);
+}
+
+/* name '(' opt_args ')', at the '(' */
+static Expr *fast_call(Fast *f, Token name)
+{
+	List args = {0};
+	return fast_args(f, &args) ? sym(f->p, E_CALL, name, args) : NULL;
+}
+
+/* AT_OP '(' opt_args ')', after the operator.  A wrong number of
+   arguments is left to the grammar, which reports it. */
+static Expr *fast_at(Fast *f, Token op)
+{
+	List args = {0};
+	int min, max;
+	if (f->la_tok != '(' || !fast_args(f, &args))
+		return NULL;
+	ast_at_arity(ast_at_lookup(op.text), &min, &max);
+	if ((int)args.n < min || (int)args.n > max)
+		return NULL;
+	return at_call(f->p, op, args);
 }
 
 static Expr *fast_atom(Fast *f)
@@ -2101,7 +2151,7 @@ static Expr *fast_atom(Fast *f)
 	Token t;
 	int tok = f->la_tok;
 	if (tok != T_NUMBER && tok != T_STRING && tok != T_DOLLAR &&
-	    tok != T_IDENT && tok != '(')
+	    tok != T_IDENT && tok != '(' && tok != T_AT_OP)
 		return NULL;
 	if (tok == '(')
 		fast_take_paren(f, &t);
@@ -2114,6 +2164,8 @@ static Expr *fast_atom(Fast *f)
 		return str(p, t);
 	case T_DOLLAR:
 		return target(p, t);
+	case T_AT_OP:
+		return fast_at(f, t);
 	case '(': {
 		Expr *e = fast_assign(f);
 		return e && fast_expect(f, ')', &t) ? e : NULL;
@@ -2298,7 +2350,8 @@ static Expr *fast_assign(Fast *f)
 static bool starts_expr(int tok)
 {
 	return tok == T_IDENT || tok == T_NUMBER || tok == T_STRING ||
-	       tok == T_DOLLAR || tok == '(' || prefix_op(tok) != OP_NONE;
+	       tok == T_DOLLAR || tok == '(' || tok == T_AT_OP ||
+	       prefix_op(tok) != OP_NONE;
 }
 
 /*
@@ -2351,6 +2404,377 @@ static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
 	}
 	while (p->fast_n)
 		push_back(p, p->fast_toks[--p->fast_n]);
+	p->nparen = nparen;
+	p->paren_errors = paren_errors;
+	return NULL;
+}
+
+/* ------------------------------------------------------------ bodies */
+
+/*
+ * A body in braces is parsed the same way, statements by recursive
+ * descent and expressions as above, and handed to the grammar as one
+ * PBLOCK token.  It gives up like the expression path: on anything it
+ * leaves to the grammar, the tokens it read go back.  Inside a body the
+ * context yylex keeps changes only with braces and parentheses, which
+ * it counts as classify() would; the statement builders' own checks
+ * (`return` outside a function, sort marks) are made before they run,
+ * so that a body given up never reports anything twice.
+ */
+
+/* The grammar token of the lookahead where a statement may start: as
+   the expression path sees it, or a keyword. */
+static int stmt_token(const Fast *f)
+{
+	const Token *t = f->la;
+	if (t->kind == TOK_IDENT && t->code)
+		return keyword_tokens[t->code];
+	return f->la_tok;
+}
+
+/* Takes a '{' or '}' with the brace count classify() keeps. */
+static void fast_take_brace(Fast *f, Token *t)
+{
+	if (f->la_tok == '{')
+		open_brace(f->p, f->la->loc);
+	else if (f->p->braces > 0)
+		f->p->braces--;
+	fast_take(f, t);
+}
+
+static Stmt *fast_stmt(Fast *f);
+
+/* stmts '}' after a '{' at `loc`. */
+static Stmt *fast_block_rest(Fast *f, Loc loc)
+{
+	List stmts = {0};
+	Token t;
+	while (f->la_tok != '}') {
+		Stmt *st = fast_stmt(f);
+		if (!st)
+			return NULL;
+		if (st->kind != S_EMPTY)
+			stmts = list_add(f->p, stmts, st);
+	}
+	fast_take_brace(f, &t);
+	return block(f->p, loc, stmts);
+}
+
+static Stmt *fast_block_stmt(Fast *f)
+{
+	Token t;
+	if (f->la_tok != '{')
+		return NULL;
+	fast_take_brace(f, &t);
+	return fast_block_rest(f, t.loc);
+}
+
+/* '(' expr ')' */
+static Expr *fast_paren_expr(Fast *f)
+{
+	Token t;
+	if (!fast_expect(f, '(', &t))
+		return NULL;
+	Expr *e = fast_assign(f);
+	return e && fast_expect(f, ')', &t) ? e : NULL;
+}
+
+/* What may follow a simple statement here: anything the grammar would
+   not take as more of its expression (=~, a '$' suffix), and that does
+   not need classify() (a declaration keyword, an invalid token). */
+static bool fast_stmt_ends(const Fast *f)
+{
+	int tok = stmt_token(f);
+	switch (tok) {
+	case ';': case '}': case '{': case '(': case T_IDENT: case T_NUMBER:
+	case T_STRING: case T_DOLLAR: case T_AT_OP: case '!': case '~':
+	case T_IF: case T_ELSE: case T_WHILE: case T_FOR: case T_FOREACH:
+	case T_TRY: case T_BREAK: case T_CONTINUE: case T_NEXT:
+	case T_RETURN: case T_DELETE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* simple [';'] after its keyword, if any, at `loc` */
+static Stmt *fast_simple(Fast *f, StmtKind kind, Loc loc, Expr *e)
+{
+	Token t;
+	if (!fast_stmt_ends(f))
+		return NULL;
+	Stmt *st = simple(f->p, kind, loc, e);
+	if (f->la_tok == ';')
+		fast_take(f, &t);
+	return st;
+}
+
+/* RETURN [expr]: with a value when one can start here, as the grammar
+   shifts rather than reduce. */
+static Stmt *fast_return(Fast *f, Loc loc)
+{
+	if (!f->p->in_function)
+		return NULL;	/* the grammar reports it */
+	const Token *t = f->la;
+	Expr *e = NULL;
+	if (starts_expr(f->la_tok)) {
+		if (!(e = fast_assign(f)))
+			return NULL;
+	} else if (t->kind == TOK_EMBEDDED || t->kind == TOK_AT ||
+		   f->la_tok == '[') {
+		return NULL;	/* an expression the fast path leaves */
+	}
+	return fast_simple(f, S_RETURN, loc, e);
+}
+
+static Stmt *fast_if(Fast *f, Loc loc)
+{
+	Token t;
+	Expr *c = fast_paren_expr(f);
+	Stmt *a = c ? fast_stmt(f) : NULL, *b = NULL;
+	if (!a)
+		return NULL;
+	if (stmt_token(f) == T_ELSE) {
+		fast_take(f, &t);
+		if (!(b = fast_stmt(f)))
+			return NULL;
+	}
+	return if_stmt(f->p, loc, c, a, b);
+}
+
+/* An expression up to `end`, or none when `end` comes at once. */
+static bool fast_opt_expr(Fast *f, int end, Expr **e)
+{
+	Token t;
+	*e = NULL;
+	if (f->la_tok != end && !(*e = fast_assign(f)))
+		return false;
+	return end == ')' ? f->la_tok == ')' : fast_expect(f, end, &t);
+}
+
+static Stmt *fast_for(Fast *f, Loc loc)
+{
+	Token t;
+	Expr *init, *cond, *incr;
+	if (!fast_expect(f, '(', &t) || !fast_opt_expr(f, ';', &init) ||
+	    !fast_opt_expr(f, ';', &cond) || !fast_opt_expr(f, ')', &incr) ||
+	    !fast_expect(f, ')', &t))
+		return NULL;
+	Stmt *body = fast_stmt(f);
+	return body ? loop(f->p, S_FOR, loc, init, cond, incr, body) : NULL;
+}
+
+/* A '+' or '-' sort mark after `e`, if there is one; counts marks. */
+static Expr *fast_sort_mark(Fast *f, Expr *e, int *marks)
+{
+	Token t;
+	if (e && (f->la_tok == '+' || f->la_tok == '-')) {
+		fast_take(f, &t);
+		e = sort_mark(f->p, e, t);
+		++*marks;
+	}
+	return e;
+}
+
+/* fe_var: a name, with or without a sort mark */
+static Expr *fast_fe_var(Fast *f, int *marks)
+{
+	Token name;
+	if (!fast_expect(f, T_IDENT, &name))
+		return NULL;
+	return fast_sort_mark(f, ident(f->p, name), marks);
+}
+
+/* '[' fe_keys ']', at the '[' */
+static bool fast_fe_keys(Fast *f, List *keys, int *marks)
+{
+	Token t;
+	fast_take(f, &t);
+	do {
+		Expr *k = fast_fe_var(f, marks);
+		if (!k)
+			return false;
+		*keys = list_add(f->p, *keys, k);
+	} while (fast_expect(f, ',', &t));
+	return fast_expect(f, ']', &t);
+}
+
+/* fe_array: @op(...), or a name or name[slice] with an optional sort
+   mark, maybe on one of its statistics. */
+static Expr *fast_fe_array(Fast *f, int *marks)
+{
+	Token name, agg;
+	if (f->la_tok == T_AT_OP) {
+		fast_take(f, &agg);
+		return fast_at(f, agg);
+	}
+	if (!fast_expect(f, T_IDENT, &name))
+		return NULL;
+	Expr *a = f->la_tok == '[' ? fast_index(f, name) : ident(f->p, name);
+	if (a && f->la_tok == T_AT_OP) {
+		AtOp op = ast_at_lookup(f->la->text);
+		if (op < AT_COUNT || op > AT_VARIANCE)
+			return NULL;	/* the grammar reports it */
+		fast_take(f, &agg);
+		if (f->la_tok != '+' && f->la_tok != '-')
+			return NULL;
+		a = sort_agg(f->p, a, agg);
+	}
+	return fast_sort_mark(f, a, marks);
+}
+
+static Stmt *fast_foreach(Fast *f, Loc loc)
+{
+	Token t;
+	List keys = {0};
+	Expr *value = NULL, *limit = NULL;
+	int marks = 0;
+	if (!fast_expect(f, '(', &t))
+		return NULL;
+	if (f->la_tok == '[') {
+		if (!fast_fe_keys(f, &keys, &marks))
+			return NULL;
+	} else {
+		Expr *v = fast_fe_var(f, &marks);
+		if (!v)
+			return NULL;
+		if (f->la_tok == '=') {
+			fast_take(f, &t);
+			value = v;
+			v = NULL;
+			if (f->la_tok == '[' ? !fast_fe_keys(f, &keys, &marks)
+					     : !(v = fast_fe_var(f, &marks)))
+				return NULL;
+		}
+		if (v)
+			keys = list_one(f->p, v);
+	}
+	if (!fast_expect(f, T_IN, &t))
+		return NULL;
+	Expr *array = fast_fe_array(f, &marks);
+	if (!array || marks > 1)	/* the grammar reports two marks */
+		return NULL;
+	if (stmt_token(f) == T_LIMIT) {
+		fast_take(f, &t);
+		if (!(limit = fast_assign(f)))
+			return NULL;
+	}
+	if (!fast_expect(f, ')', &t))
+		return NULL;
+	Stmt *body = fast_stmt(f);
+	return body ? foreach(f->p, loc, value, keys, array, limit, body)
+		    : NULL;
+}
+
+static Stmt *fast_try(Fast *f, Loc loc)
+{
+	Token t, name;
+	Expr *var = NULL;
+	Stmt *body = fast_block_stmt(f);
+	if (!body || stmt_token(f) != T_CATCH)
+		return NULL;
+	fast_take(f, &t);
+	if (f->la_tok == '(') {
+		fast_take_paren(f, &t);
+		if (!fast_expect(f, T_IDENT, &name) || !fast_expect(f, ')', &t))
+			return NULL;
+		var = ident(f->p, name);
+	}
+	Stmt *handler = fast_block_stmt(f);
+	return handler ? try_stmt(f->p, loc, body, var, handler) : NULL;
+}
+
+/* One statement: a block, a simple statement, or one of the compound
+   ones.  Nesting deeper than FAST_DEPTH_MAX is left to the grammar. */
+static Stmt *fast_stmt(Fast *f)
+{
+	Token t;
+	int tok = stmt_token(f);
+	if (starts_expr(tok)) {
+		Loc loc = f->la->loc;
+		Expr *e = fast_assign(f);
+		return e ? fast_simple(f, S_EXPR, loc, e) : NULL;
+	}
+	if (++f->depth > FAST_DEPTH_MAX)
+		return NULL;
+	if (tok == '{') {
+		Stmt *st = fast_block_stmt(f);
+		f->depth--;
+		return st;
+	}
+	fast_take(f, &t);
+	Stmt *st;
+	switch (tok) {
+	case ';': st = ast_stmt(f->p->s, S_EMPTY, t.loc); break;
+	case T_IF: st = fast_if(f, t.loc); break;
+	case T_WHILE: {
+		Expr *c = fast_paren_expr(f);
+		Stmt *body = c ? fast_stmt(f) : NULL;
+		st = body ? loop(f->p, S_WHILE, t.loc, NULL, c, NULL, body)
+			  : NULL;
+		break;
+	}
+	case T_FOR: st = fast_for(f, t.loc); break;
+	case T_FOREACH: st = fast_foreach(f, t.loc); break;
+	case T_TRY: st = fast_try(f, t.loc); break;
+	case T_BREAK: st = fast_simple(f, S_BREAK, t.loc, NULL); break;
+	case T_CONTINUE: st = fast_simple(f, S_CONTINUE, t.loc, NULL); break;
+	case T_NEXT: st = fast_simple(f, S_NEXT, t.loc, NULL); break;
+	case T_RETURN: st = fast_return(f, t.loc); break;
+	case T_DELETE: {
+		Expr *e = fast_assign(f);
+		st = e ? fast_simple(f, S_DELETE, t.loc, e) : NULL;
+		break;
+	}
+	default: st = NULL;
+	}
+	f->depth--;
+	return st;
+}
+
+/* The grammar token of the token after a body, which classify() will
+   see with the body closed; -1 where that takes its side effects. */
+static int block_end_token(const Parser *p, const Token *t)
+{
+	if (t->kind == TOK_IDENT && t->code && p->braces == 0 &&
+	    p->nparen == 0)
+		return keyword_tokens[t->code];
+	return end_token(p, t);
+}
+
+/*
+ * Parses the body that `brace`, just read and counted, opens, in a
+ * parser state that takes a block.  NULL when the fast path leaves it to
+ * the grammar, with everything it read put back.
+ */
+static Stmt *fast_block(Parser *p, const yy_state_t *bottom,
+			const yy_state_t *top, const Token *brace)
+{
+	if (!p->sim_memo)
+		p->sim_memo = xcalloc(SIM_MEMO_SIZE, sizeof *p->sim_memo);
+	SimStack v;
+	sim_init(&v, bottom, top, p->sim_memo);
+	if (!sim_reduce(&v, YYTRANSLATE(T_PBLOCK), YYTRANSLATE('{')))
+		return NULL;
+	int braces = p->braces, nparen = p->nparen;
+	int paren_errors = p->paren_errors;
+	Fast f = { .p = p };
+	p->fast_n = 0;
+	fast_read(&f, NULL);
+	Stmt *st = fast_block_rest(&f, brace->loc);
+	if (st && sim_shift(&v, YYTRANSLATE(T_PBLOCK))) {
+		int end = block_end_token(p, f.la);
+		if (end >= 0 && sim_shift(&v, YYTRANSLATE(end))) {
+			p->ntokens += p->fast_n - 1;
+			p->after_arrow = false;
+			p->cur = p->fast_toks[p->fast_n - 2];
+			push_back(p, *f.la);
+			return st;
+		}
+	}
+	while (p->fast_n)
+		push_back(p, p->fast_toks[--p->fast_n]);
+	p->braces = braces;
 	p->nparen = nparen;
 	p->paren_errors = paren_errors;
 	return NULL;
@@ -2416,6 +2840,7 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 	Expected x = {0};
 	for (int i = 0; i < n; i++)
 		x.has[v[i]] = true;
+	x.has[YYTRANSLATE(T_PBLOCK)] = false;	/* '{' is there too */
 	if (take(&x, decl_start, T_GLOBAL, "a declaration"))
 		x.has[YYSYMBOL_YYEOF] = false;
 	if (take(&x, stmt_start, T_WHILE, "a statement"))
@@ -2483,10 +2908,19 @@ struct AstFile *parse_file(Session *s, uint16_t file)
 	return parse_file_ahead(s, file, NULL);
 }
 
+/* SONDE_PARSE_FAST=0 turns the fast paths off, so that the tests can
+   compare what they build and report with the grammar's own. */
+static bool fast_paths_off(void)
+{
+	const char *env = getenv("SONDE_PARSE_FAST");
+	return env && strcmp(env, "0") == 0;
+}
+
 struct AstFile *parse_file_ahead(Session *s, uint16_t file,
 				 const ParseAhead *ahead)
 {
-	Parser p = {.s = s, .file = file, .ahead = ahead};
+	Parser p = {.s = s, .file = file, .ahead = ahead,
+		    .fast_off = fast_paths_off()};
 	p.pp = pp_open(s, file);
 	if (!p.pp)
 		return NULL;

@@ -6,7 +6,10 @@
 #   ko/NAME.stp  must fail with status 1 and print exactly NAME.err.
 # Optional NAME.opts holds extra options, NAME.args script arguments (one
 # per line).  Cases run from their own directory so messages name
-# NAME.stp.  SONDE overrides the binary (the asan group uses that);
+# NAME.stp.  Every case runs a second time with the parser's fast paths
+# off (SONDE_PARSE_FAST=0), and must print exactly the same: the fast
+# paths build what the grammar builds and leave every message to it.
+# SONDE overrides the binary (the asan group uses that);
 # `testsuite/parse/regen` rewrites .p1 and .err files for review.
 set -u
 sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
@@ -23,10 +26,29 @@ run_case() { # DIR NAME -> runs sonde -p1, output in $tmp/out, $tmp/err
 		>"$tmp/out" 2>"$tmp/err"
 }
 
+# DIR NAME STATUS: the case's output and status with the fast paths off
+# must equal $tmp/out, $tmp/err and STATUS; prints the FAIL lines if not.
+same_without_fast_paths() {
+	local st=$3
+	cp "$tmp/out" "$tmp/out.fast"; cp "$tmp/err" "$tmp/err.fast"
+	SONDE_PARSE_FAST=0 run_case "$1" "$2"
+	local st2=$?
+	if [ $st2 -eq $st ] && cmp -s "$tmp/out" "$tmp/out.fast" &&
+	   cmp -s "$tmp/err" "$tmp/err.fast"; then
+		return 0
+	fi
+	echo "FAIL $label/$(basename "$1")/$2"
+	echo "  differs with the fast paths off (status $st2, not $st):"
+	diff -u "$tmp/out.fast" "$tmp/out" | sed 's/^/  /' | head -20
+	diff -u "$tmp/err.fast" "$tmp/err" | sed 's/^/  /' | head -20
+	return 1
+}
+
 check_ok() {
 	local name=$1
 	run_case "$here/ok" "$name"
 	local st=$?
+	same_without_fast_paths "$here/ok" "$name" $st || return
 	if [ $st -ne 0 ]; then
 		echo "FAIL $label/ok/$name"; echo "  status $st"; sed 's/^/  | /' "$tmp/err" | head -20
 		return
@@ -53,6 +75,7 @@ check_ko() {
 	local name=$1
 	run_case "$here/ko" "$name"
 	local st=$?
+	same_without_fast_paths "$here/ko" "$name" $st || return
 	if [ $st -ne 1 ]; then
 		echo "FAIL $label/ko/$name"; echo "  status $st, expected 1"; sed 's/^/  | /' "$tmp/err" | head -20
 		return
