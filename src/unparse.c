@@ -819,14 +819,17 @@ void unparse_file_parallel(const AstFile *f, FILE *file)
 
 /*
  * Printing ahead: the parser queues each declaration it completes, and
- * the scanner's thread, when it has to wait for the parser anyway,
- * prints the next one into memory, with the separator decls() would put
- * before it.  The queue is the only state both threads touch, under the
- * lock; `taken`, `prev` and `out` belong to the printing thread until
- * parse_file_ahead has returned, which joins it.
+ * whichever thread would otherwise wait for the other (the scanner's for
+ * room in the ring, the parser's for tokens) prints the next one into
+ * memory, with the separator decls() would put before it.  The queue is
+ * under `lock`; `taken`, `prev` and `out` under `printing`, which a
+ * thread only tries to take: if the other is printing, it waits as it
+ * would have.  Once parse_file_ahead has returned, which joins the
+ * scanner's thread, all of it is the caller's.
  */
 struct UnparseAhead {
 	pthread_mutex_t lock;
+	pthread_mutex_t printing;
 	const Decl **queue;	/* as the parser completed them */
 	size_t n, cap;
 	size_t taken;		/* printed into `out` */
@@ -849,21 +852,25 @@ static void ahead_decl(void *arg, const Decl *d)
 static bool ahead_print(void *arg)
 {
 	UnparseAhead *u = arg;
+	if (pthread_mutex_trylock(&u->printing) != 0)
+		return false;	/* the other thread is at it */
 	pthread_mutex_lock(&u->lock);
 	const Decl *d = u->taken < u->n ? u->queue[u->taken] : NULL;
 	pthread_mutex_unlock(&u->lock);
-	if (!d)
-		return false;
-	next_decl(u->prev, d, u->out);
-	u->prev = d;
-	u->taken++;
-	return true;
+	if (d) {
+		next_decl(u->prev, d, u->out);
+		u->prev = d;
+		u->taken++;
+	}
+	pthread_mutex_unlock(&u->printing);
+	return d != NULL;
 }
 
 UnparseAhead *unparse_ahead_open(ParseAhead *hooks)
 {
 	UnparseAhead *u = xcalloc(1, sizeof *u);
 	pthread_mutex_init(&u->lock, NULL);
+	pthread_mutex_init(&u->printing, NULL);
 	u->out = out_open(NULL);
 	*hooks = (ParseAhead){ .decl = ahead_decl, .idle = ahead_print,
 			       .arg = u };
@@ -892,6 +899,7 @@ void unparse_ahead_finish(UnparseAhead *u, const AstFile *f, FILE *file)
 	}
 	write_chunks(u->out, NULL);
 	pthread_mutex_destroy(&u->lock);
+	pthread_mutex_destroy(&u->printing);
 	free(u->queue);
 	free(u->out);
 	free(u);
