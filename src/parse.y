@@ -112,7 +112,9 @@ struct Parser {
 	int parens;		/* paren depth inside probe points */
 	bool after_arrow;	/* `->` was the last token: names only */
 	int nparen;		/* '(' depth outside probe points */
-	int paren_errors;	/* s->nerrors when the outermost '(' opened */
+	int paren_errors;	/* errors_behind() when the outermost '('
+				   opened */
+	int errors_ahead;	/* see next_raw */
 	int inject_parens;	/* ')' still to hand out before `cur` */
 	int inject_braces;	/* '}' still to hand out after those */
 	size_t ntokens;		/* tokens read, to notice an empty script */
@@ -1282,12 +1284,25 @@ static int next_injected(Parser *p, Token *t)
 	return tok;
 }
 
+/*
+ * Reading a token may report an error (a lexical one, or the
+ * preprocessor's), and the look-aheads read tokens the grammar will only
+ * see later, after they are put back.  Each token notes the errors its
+ * reading reported, and errors_ahead sums them over the tokens put back,
+ * so that errors_behind() counts the errors up to where the grammar is,
+ * as it would be without the look-aheads.
+ */
 static inline void next_raw(Parser *p, Token *t)
 {
-	if (p->npend)
+	if (p->npend) {
 		*t = p->pend[--p->npend];
-	else
-		pp_next(p->pp, t);
+		p->errors_ahead -= t->errors;
+		return;
+	}
+	int before = p->s->nerrors;
+	pp_next(p->pp, t);
+	int n = p->s->nerrors - before;
+	t->errors = (uint8_t)(n > 255 ? 255 : n);
 }
 
 static void push_back(Parser *p, Token t)
@@ -1297,6 +1312,12 @@ static void push_back(Parser *p, Token t)
 		p->pend = xrealloc(p->pend, (size_t)p->pend_cap * sizeof *p->pend);
 	}
 	p->pend[p->npend++] = t;
+	p->errors_ahead += t.errors;
+}
+
+static int errors_behind(const Parser *p)
+{
+	return p->s->nerrors - p->errors_ahead;
 }
 
 static bool is_op(const Token *t, int code)
@@ -1397,6 +1418,7 @@ static int dollar(Parser *p, Token *t)
 		suffix.len = (uint32_t)(n - end);
 		suffix.loc.col = (uint16_t)(t->loc.col + end);
 		suffix.flags = 0;
+		suffix.errors = 0;	/* t's reading reported them */
 		push_back(p, suffix);
 		t->text = arena_strndup(&p->s->arena, t->text, end);
 		t->len = (uint32_t)end;
@@ -1529,7 +1551,7 @@ static int close_open(Parser *p, Token *t, bool braces_too)
 /* A declaration keyword at the start of a line inside a body. */
 static int missing_closers(Parser *p, Token *t)
 {
-	if (!p->nparen || p->s->nerrors == p->paren_errors) {
+	if (!p->nparen || errors_behind(p) == p->paren_errors) {
 		error_at(p, t->loc, (int)t->len, "expected '%c', saw '%s'",
 			 p->nparen ? ')' : '}', t->text);
 		p->last_error = t->loc;
@@ -1593,7 +1615,7 @@ static bool count_paren(Parser *p, int tok)
 {
 	if (tok == '(') {
 		if (p->nparen++ == 0)
-			p->paren_errors = p->s->nerrors;
+			p->paren_errors = errors_behind(p);
 		return true;
 	}
 	if (tok == ')') {
@@ -1631,7 +1653,7 @@ static int classify(Parser *p, Token *t)
 	if (p->in_points)
 		return points_op(p, t, tok);
 	if ((tok == '{' || tok == '}') && p->nparen > 0) {
-		if (p->s->nerrors > p->paren_errors)
+		if (errors_behind(p) > p->paren_errors)
 			return close_open(p, t, false);
 		return tok;	/* counted when read again */
 	}

@@ -212,6 +212,7 @@ typedef struct Token {
 	uint8_t kind;	/* TokKind */
 	uint8_t flags;	/* TF_* */
 	uint8_t code;	/* TokCode */
+	uint8_t errors;	/* the parser's: errors reported as it read this */
 	uint32_t len;	/* length of text (strings may hold NUL bytes) */
 	Loc loc;
 	const char *text; /* NUL-terminated: arena-owned, or static for
