@@ -2706,6 +2706,20 @@ static Stmt *fast_try(Fast *f, Loc loc)
 	return handler ? try_stmt(f->p, loc, body, var, handler) : NULL;
 }
 
+/* The keywords and tokens, besides those of an expression and '{',
+   that start a statement. */
+static bool starts_stmt(int tok)
+{
+	switch (tok) {
+	case ';': case T_IF: case T_WHILE: case T_FOR: case T_FOREACH:
+	case T_TRY: case T_BREAK: case T_CONTINUE: case T_NEXT:
+	case T_RETURN: case T_DELETE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* One statement: a block, a simple statement, or one of the compound
    ones.  Nesting deeper than FAST_DEPTH_MAX is left to the grammar. */
 static Stmt *fast_stmt(Fast *f)
@@ -2723,6 +2737,13 @@ static Stmt *fast_stmt(Fast *f)
 		Stmt *st = fast_block_stmt(f);
 		f->depth--;
 		return st;
+	}
+	if (!starts_stmt(tok)) {
+		/* Not taken: the grammar reports it having read no further,
+		   and so must the fast path, lest an error in the tokens
+		   after it be reported first. */
+		f->depth--;
+		return NULL;
 	}
 	fast_take(f, &t);
 	Stmt *st;
@@ -2748,7 +2769,7 @@ static Stmt *fast_stmt(Fast *f)
 		st = e ? fast_simple(f, S_DELETE, t.loc, e) : NULL;
 		break;
 	}
-	default: st = NULL;
+	default: st = NULL;	/* not reached: see starts_stmt() */
 	}
 	f->depth--;
 	return st;
