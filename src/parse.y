@@ -2466,18 +2466,27 @@ static void fast_take_brace(Fast *f, Token *t)
 
 static Stmt *fast_stmt(Fast *f);
 
+/* stmts, up to the '}' that ends them; false if the fast path leaves
+   them to the grammar. */
+static bool fast_stmts(Fast *f, List *stmts)
+{
+	while (f->la_tok != '}') {
+		Stmt *st = fast_stmt(f);
+		if (!st)
+			return false;
+		if (st->kind != S_EMPTY)
+			*stmts = list_add(f->p, *stmts, st);
+	}
+	return true;
+}
+
 /* stmts '}' after a '{' at `loc`. */
 static Stmt *fast_block_rest(Fast *f, Loc loc)
 {
 	List stmts = {0};
 	Token t;
-	while (f->la_tok != '}') {
-		Stmt *st = fast_stmt(f);
-		if (!st)
-			return NULL;
-		if (st->kind != S_EMPTY)
-			stmts = list_add(f->p, stmts, st);
-	}
+	if (!fast_stmts(f, &stmts))
+		return NULL;
 	fast_take_brace(f, &t);
 	return block(f->p, loc, stmts);
 }
@@ -2775,20 +2784,13 @@ static Stmt *fast_stmt(Fast *f)
 	return st;
 }
 
-/* The grammar token of the token after a body, which classify() will
-   see with the body closed; -1 where that takes its side effects. */
-static int block_end_token(const Parser *p, const Token *t)
-{
-	if (t->kind == TOK_IDENT && t->code && p->braces == 0 &&
-	    p->nparen == 0)
-		return keyword_tokens[t->code];
-	return end_token(p, t);
-}
-
 /*
  * Parses the body that `brace`, just read and counted, opens, in a
  * parser state that takes a block.  NULL when the fast path leaves it to
- * the grammar, with everything it read put back.
+ * the grammar, with everything it read put back.  It reads nothing after
+ * the closing '}': the grammar reduces what ends there (a probe, with
+ * the checks of its action) before it reads on, and a mistake in the
+ * next token must be reported after those.
  */
 static Stmt *fast_block(Parser *p, const yy_state_t *bottom,
 			const yy_state_t *top, const Token *brace)
@@ -2802,18 +2804,16 @@ static Stmt *fast_block(Parser *p, const yy_state_t *bottom,
 	int braces = p->braces, nparen = p->nparen;
 	int paren_errors = p->paren_errors;
 	Fast f = { .p = p };
+	List stmts = {0};
 	p->fast_n = 0;
 	fast_read(&f, NULL);
-	Stmt *st = fast_block_rest(&f, brace->loc);
-	if (st && sim_shift(&v, YYTRANSLATE(T_PBLOCK))) {
-		int end = block_end_token(p, f.la);
-		if (end >= 0 && sim_shift(&v, YYTRANSLATE(end))) {
-			p->ntokens += p->fast_n - 1;
-			p->after_arrow = false;
-			p->cur = p->fast_toks[p->fast_n - 2];
-			push_back(p, *f.la);
-			return st;
-		}
+	if (fast_stmts(&f, &stmts) && sim_shift(&v, YYTRANSLATE(T_PBLOCK))) {
+		if (p->braces > 0)
+			p->braces--;	/* the '}', now f.la, is taken */
+		p->ntokens += p->fast_n;
+		p->after_arrow = false;
+		p->cur = *f.la;
+		return block(p, brace->loc, stmts);
 	}
 	while (p->fast_n)
 		push_back(p, p->fast_toks[--p->fast_n]);
