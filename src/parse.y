@@ -32,9 +32,9 @@
  * operand.
  *
  * Most code never reaches these rules token by token: yylex parses
- * each body it can itself and passes it as one PBLOCK token, and any
- * other expression as one PEXPR token, and leaves anything unusual or
- * wrong to the grammar (see "Expression fast path").
+ * each body it can itself and passes what follows its '{' as one PBODY
+ * token, and any other expression as one PEXPR token, and leaves
+ * anything unusual or wrong to the grammar (see "Expression fast path").
  *
  * Recovery: `error` at statement and at declaration level; bison's rule
  * of three shifted tokens before the next report keeps one mistake from
@@ -235,7 +235,7 @@ static ProbePoint *alias_name(Parser *p, List points);
 %token <tok> ASSIGNOP "an assignment operator"
 %token <tok> ALIAS_ADD "'+='"
 %token <e> PEXPR "an expression"
-%token <st> PBLOCK "a block"
+%token <st> PBODY "a block"
 
 /* See the file comment: LOW marks rules that end a construct early. */
 %precedence LOW
@@ -419,7 +419,7 @@ opt_cond:
 
 block:
 	  '{' stmts '}'		{ $$ = block(p, @1, $2); }
-	| PBLOCK
+	| '{' PBODY		{ $$ = $2; }
 	;
 
 stmts:
@@ -1694,8 +1694,7 @@ static bool starts_expr(int tok);
 static int lr_action(int s, int sym);
 static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
 		       const yy_state_t *top, const Token *first);
-static Stmt *fast_block(Parser *p, const yy_state_t *bottom,
-			const yy_state_t *top, const Token *brace);
+static Stmt *fast_body(Parser *p, const Token *first);
 
 static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
 		 const void *top)
@@ -1708,6 +1707,16 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
 		return tok;
 	}
 	next_raw(p, t);
+	if (!p->fast_off && is_op(&p->cur, '{') && p->nparen == 0 &&
+	    lr_action(*(const yy_state_t *)top, YYTRANSLATE(T_PBODY)) > 0) {
+		*lloc = t->loc;
+		Stmt *st = fast_body(p, t);
+		if (st) {
+			lval->st = st;
+			return T_PBODY;
+		}
+		next_raw(p, t);
+	}
 	if (!p->fast_off && !p->in_points && starts_expr(raw_token(t)) &&
 	    lr_action(*(const yy_state_t *)top, YYTRANSLATE(T_PEXPR))) {
 		*lloc = t->loc;
@@ -1720,13 +1729,6 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
 	}
 	tok = take_token(p, t);
 	*lloc = t->loc;
-	if (tok == '{' && !p->fast_off && p->nparen == 0) {
-		Stmt *st = fast_block(p, bottom, top, t);
-		if (st) {
-			lval->st = st;
-			return T_PBLOCK;
-		}
-	}
 	return tok;
 }
 
@@ -2436,7 +2438,11 @@ static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
 /*
  * A body in braces is parsed the same way, statements by recursive
  * descent and expressions as above, and handed to the grammar as one
- * PBLOCK token.  It gives up like the expression path: on anything it
+ * PBODY token once it has shifted the '{': by then it has made the
+ * reductions that '{' ends, with their actions and the errors they
+ * report, so that messages come in the grammar's order.  No reading
+ * ahead follows the closing '}' either, for the same reason.  The fast
+ * path gives up like the expression path: on anything it
  * leaves to the grammar, the tokens it read go back.  Inside a body the
  * context yylex keeps changes only with braces and parentheses, which
  * it counts as classify() would; the statement builders' own checks
@@ -2785,35 +2791,27 @@ static Stmt *fast_stmt(Fast *f)
 }
 
 /*
- * Parses the body that `brace`, just read and counted, opens, in a
- * parser state that takes a block.  NULL when the fast path leaves it to
- * the grammar, with everything it read put back.  It reads nothing after
- * the closing '}': the grammar reduces what ends there (a probe, with
- * the checks of its action) before it reads on, and a mistake in the
- * next token must be reported after those.
+ * Parses a body from `first`, the token after its '{', up to its '}'
+ * and no further, where the parser has just shifted the '{'.  NULL when
+ * the fast path leaves it to the grammar, with everything it read put
+ * back.
  */
-static Stmt *fast_block(Parser *p, const yy_state_t *bottom,
-			const yy_state_t *top, const Token *brace)
+static Stmt *fast_body(Parser *p, const Token *first)
 {
-	if (!p->sim_memo)
-		p->sim_memo = xcalloc(SIM_MEMO_SIZE, sizeof *p->sim_memo);
-	SimStack v;
-	sim_init(&v, bottom, top, p->sim_memo);
-	if (!sim_reduce(&v, YYTRANSLATE(T_PBLOCK), YYTRANSLATE('{')))
-		return NULL;
+	Loc brace = p->cur.loc;
 	int braces = p->braces, nparen = p->nparen;
 	int paren_errors = p->paren_errors;
 	Fast f = { .p = p };
 	List stmts = {0};
 	p->fast_n = 0;
-	fast_read(&f, NULL);
-	if (fast_stmts(&f, &stmts) && sim_shift(&v, YYTRANSLATE(T_PBLOCK))) {
+	fast_read(&f, first);
+	if (fast_stmts(&f, &stmts)) {
 		if (p->braces > 0)
 			p->braces--;	/* the '}', now f.la, is taken */
 		p->ntokens += p->fast_n;
 		p->after_arrow = false;
 		p->cur = *f.la;
-		return block(p, brace->loc, stmts);
+		return block(p, brace, stmts);
 	}
 	while (p->fast_n)
 		push_back(p, p->fast_toks[--p->fast_n]);
@@ -2883,7 +2881,7 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 	Expected x = {0};
 	for (int i = 0; i < n; i++)
 		x.has[v[i]] = true;
-	x.has[YYTRANSLATE(T_PBLOCK)] = false;	/* '{' is there too */
+	x.has[YYTRANSLATE(T_PBODY)] = false;	/* stmts are there too */
 	if (take(&x, decl_start, T_GLOBAL, "a declaration"))
 		x.has[YYSYMBOL_YYEOF] = false;
 	if (take(&x, stmt_start, T_WHILE, "a statement"))
