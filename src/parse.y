@@ -112,9 +112,7 @@ struct Parser {
 	int parens;		/* paren depth inside probe points */
 	bool after_arrow;	/* `->` was the last token: names only */
 	int nparen;		/* '(' depth outside probe points */
-	int paren_errors;	/* errors_behind() when the outermost '('
-				   opened */
-	int errors_ahead;	/* see next_raw */
+	int paren_errors;	/* s->nerrors when the outermost '(' opened */
 	int inject_parens;	/* ')' still to hand out before `cur` */
 	int inject_braces;	/* '}' still to hand out after those */
 	size_t ntokens;		/* tokens read, to notice an empty script */
@@ -1287,22 +1285,30 @@ static int next_injected(Parser *p, Token *t)
 /*
  * Reading a token may report an error (a lexical one, or the
  * preprocessor's), and the look-aheads read tokens the grammar will only
- * see later, after they are put back.  Each token notes the errors its
- * reading reported, and errors_ahead sums them over the tokens put back,
- * so that errors_behind() counts the errors up to where the grammar is,
- * as it would be without the look-aheads.
+ * see later, after they are put back.  What reading a token reports is
+ * held back (diag_begin_hold) until the token is taken (release(), and the
+ * fast paths for what they consume), so that messages come out, and
+ * count, in the order they would without the look-aheads.
  */
 static inline void next_raw(Parser *p, Token *t)
 {
 	if (p->npend) {
 		*t = p->pend[--p->npend];
-		p->errors_ahead -= t->errors;
 		return;
 	}
-	int before = p->s->nerrors;
+	diag_begin_hold(p->s);
 	pp_next(p->pp, t);
-	int n = p->s->nerrors - before;
-	t->errors = (uint8_t)(n > 255 ? 255 : n);
+	t->held = diag_end_hold(p->s);
+}
+
+/* The grammar, or a fast path, takes `t`: out with what its reading
+   reported. */
+static inline void release(Parser *p, Token *t)
+{
+	if (__builtin_expect(t->held, 0)) {
+		diag_release(p->s);
+		t->held = false;
+	}
 }
 
 static void push_back(Parser *p, Token t)
@@ -1312,12 +1318,6 @@ static void push_back(Parser *p, Token t)
 		p->pend = xrealloc(p->pend, (size_t)p->pend_cap * sizeof *p->pend);
 	}
 	p->pend[p->npend++] = t;
-	p->errors_ahead += t.errors;
-}
-
-static int errors_behind(const Parser *p)
-{
-	return p->s->nerrors - p->errors_ahead;
 }
 
 static bool is_op(const Token *t, int code)
@@ -1390,6 +1390,7 @@ static Token glue_name(Parser *p, Token first)
 	sb_putn(&b, first.text, first.len);
 	Token last = first;
 	for (; glues(&next); next_raw(p, &next)) {
+		release(p, &next);
 		sb_putn(&b, next.text, next.len);
 		last = next;
 	}
@@ -1418,7 +1419,7 @@ static int dollar(Parser *p, Token *t)
 		suffix.len = (uint32_t)(n - end);
 		suffix.loc.col = (uint16_t)(t->loc.col + end);
 		suffix.flags = 0;
-		suffix.errors = 0;	/* t's reading reported them */
+		suffix.held = false;	/* taken with t */
 		push_back(p, suffix);
 		t->text = arena_strndup(&p->s->arena, t->text, end);
 		t->len = (uint32_t)end;
@@ -1551,7 +1552,7 @@ static int close_open(Parser *p, Token *t, bool braces_too)
 /* A declaration keyword at the start of a line inside a body. */
 static int missing_closers(Parser *p, Token *t)
 {
-	if (!p->nparen || errors_behind(p) == p->paren_errors) {
+	if (!p->nparen || p->s->nerrors == p->paren_errors) {
 		error_at(p, t->loc, (int)t->len, "expected '%c', saw '%s'",
 			 p->nparen ? ')' : '}', t->text);
 		p->last_error = t->loc;
@@ -1615,7 +1616,7 @@ static bool count_paren(Parser *p, int tok)
 {
 	if (tok == '(') {
 		if (p->nparen++ == 0)
-			p->paren_errors = errors_behind(p);
+			p->paren_errors = p->s->nerrors;
 		return true;
 	}
 	if (tok == ')') {
@@ -1653,7 +1654,7 @@ static int classify(Parser *p, Token *t)
 	if (p->in_points)
 		return points_op(p, t, tok);
 	if ((tok == '{' || tok == '}') && p->nparen > 0) {
-		if (errors_behind(p) > p->paren_errors)
+		if (p->s->nerrors > p->paren_errors)
 			return close_open(p, t, false);
 		return tok;	/* counted when read again */
 	}
@@ -1671,6 +1672,7 @@ static int classify(Parser *p, Token *t)
 static int take_token(Parser *p, Token *t)
 {
 	int tok;
+	release(p, t);
 	p->ntokens++;
 	if (p->in_points && p->parens == 0 && is_op(t, '*')) {
 		*t = glue_name(p, *t);
@@ -2006,6 +2008,13 @@ static inline int raw_token(const Token *t)
 	if (t->kind == TOK_AT)
 		return plain_at(t) ? T_AT_OP : 0;
 	return 0;
+}
+
+/* The first n tokens a fast path read are the grammar's now. */
+static void take_fast(Parser *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		release(p, &p->fast_toks[i]);
 }
 
 /* Out of line: the array grows only while the first few expressions
@@ -2420,6 +2429,7 @@ static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
 	fast_read(&f, first);
 	Expr *e = fast_assign(&f);
 	if (e && takes(&v, end_token(p, f.la))) {
+		take_fast(p, p->fast_n - 1);
 		p->ntokens += p->fast_n - 1;
 		p->after_arrow = false;
 		p->cur = p->fast_toks[p->fast_n - 2];
@@ -2808,6 +2818,7 @@ static Stmt *fast_body(Parser *p, const Token *first)
 	if (fast_stmts(&f, &stmts)) {
 		if (p->braces > 0)
 			p->braces--;	/* the '}', now f.la, is taken */
+		take_fast(p, p->fast_n);
 		p->ntokens += p->fast_n;
 		p->after_arrow = false;
 		p->cur = *f.la;
@@ -2969,6 +2980,7 @@ struct AstFile *parse_file_ahead(Session *s, uint16_t file,
 		pp_set_idle(p.pp, ahead->idle, ahead->arg);
 	int errors_before = s->nerrors;
 	sonde_yyparse(&p);
+	diag_release_all(s);	/* of tokens read and never taken */
 	pp_close(p.pp);
 	const SrcFile *src = src_get(s, file);
 	if (p.ntokens <= 1 && p.ndecls == 0 && !src->is_tapset &&

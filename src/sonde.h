@@ -155,6 +155,19 @@ void diag_error(struct Session *s, const char *fmt, ...)
 /* Prints "file:line:col" for a location into a buffer. */
 void diag_loc_str(const struct Session *s, Loc loc, StrBuf *out);
 
+/*
+ * Holding back: while s->diag_hold is set, diagnostics are kept rather
+ * than printed, and neither counted; diag_end_hold() closes what was
+ * kept since the hold began as one entry, and diag_release() prints and
+ * counts the oldest entry.  The parser holds what reading a token
+ * reports until the grammar takes that token, since it may read tokens
+ * ahead and put them back.
+ */
+static inline void diag_begin_hold(struct Session *s);
+static inline bool diag_end_hold(struct Session *s);
+void diag_release(struct Session *s);
+void diag_release_all(struct Session *s);
+
 /* ------------------------------------------------- lexer.l, preprocess.c */
 
 /*
@@ -212,7 +225,8 @@ typedef struct Token {
 	uint8_t kind;	/* TokKind */
 	uint8_t flags;	/* TF_* */
 	uint8_t code;	/* TokCode */
-	uint8_t errors;	/* the parser's: errors reported as it read this */
+	uint8_t held;	/* the parser's: what reading it reported is held
+			   back until the grammar takes it (diag.c) */
 	uint32_t len;	/* length of text (strings may hold NUL bytes) */
 	Loc loc;
 	const char *text; /* NUL-terminated: arena-owned, or static for
@@ -301,7 +315,24 @@ typedef struct Session {
 	int nerrors, nwarnings;
 	bool use_color;			/* resolved from `color` and isatty */
 	FILE *diag_out;			/* stderr unless redirected by tests */
+	bool diag_hold;			/* see diag_begin_hold */
+	bool diag_held_open;		/* an entry kept since the hold began */
+	struct HeldDiags *held;		/* entries not yet released */
 } Session;
+
+static inline void diag_begin_hold(Session *s)
+{
+	s->diag_hold = true;
+}
+
+/* True if anything was kept since diag_begin_hold(). */
+static inline bool diag_end_hold(Session *s)
+{
+	bool kept = s->diag_held_open;
+	s->diag_hold = false;
+	s->diag_held_open = false;
+	return kept;
+}
 
 void session_init(Session *s);
 void session_free(Session *s);

@@ -613,6 +613,46 @@ static void test_scan_ahead(void)
 	free(text);
 }
 
+/* Held diagnostics are neither printed nor counted until released, and
+   come out whole, in the order they were held. */
+static void test_diag_hold(void)
+{
+	Session s;
+	session_init(&s);
+	char *out = NULL;
+	size_t len = 0;
+	s.diag_out = open_memstream(&out, &len);
+	uint16_t f = src_add(&s, "h.stp", "a b\n", 4);
+	diag_begin_hold(&s);
+	diag_at(&s, DIAG_PARSE_ERROR, (Loc){ .line = 1, .col = 1, .file = f },
+		1, "first");
+	diag_at(&s, DIAG_NOTE, (Loc){ .line = 1, .col = 3, .file = f }, 1,
+		"its note");
+	bool kept = diag_end_hold(&s);
+	diag_begin_hold(&s);
+	bool kept_nothing = !diag_end_hold(&s);
+	diag_begin_hold(&s);
+	diag_at(&s, DIAG_WARNING, (Loc){ .line = 1, .col = 3, .file = f }, 1,
+		"second");
+	diag_end_hold(&s);
+	fflush(s.diag_out);
+	bool quiet = len == 0 && s.nerrors == 0 && s.nwarnings == 0;
+	diag_release(&s);
+	fflush(s.diag_out);
+	bool first = s.nerrors == 1 && s.nwarnings == 0 &&
+		     strstr(out, "h.stp:1:1: parse error: first") &&
+		     strstr(out, "note: its note") && !strstr(out, "second");
+	diag_release_all(&s);
+	fflush(s.diag_out);
+	bool second = s.nwarnings == 1 && strstr(out, "second") &&
+		      strstr(out, "second") > strstr(out, "its note");
+	report("diag-hold", kept && kept_nothing && quiet && first && second,
+	       NULL, NULL, NULL);
+	fclose(s.diag_out);
+	free(out);
+	session_free(&s);
+}
+
 int main(void)
 {
 	test_codes();
@@ -629,6 +669,7 @@ int main(void)
 	test_script_args();
 	test_all_bytes();
 	test_scan_ahead();
+	test_diag_hold();
 	/* The suite counts FAIL lines; the status stays 0 as the runner expects. */
 	(void)failures;
 	return 0;
