@@ -21,6 +21,11 @@ void lex_close(Lexer *lx);
 /* When a thread of its own scans the text: work for that thread while
    the ring of tokens is full (see ParseAhead).  No effect otherwise. */
 void lex_set_idle(Lexer *lx, bool (*idle)(void *arg), void *arg);
+/* While lenient, the lexical errors of the tokens handed out are not
+   reported, except TF_UNCLOSED ones: the preprocessor skips a branch not
+   taken so, which need only be tokens as far as they can be told
+   apart, as SystemTap lets it be. */
+void lex_set_lenient(Lexer *lx, bool on);
 
 /*
  * The tokens a lexer has scanned and not yet handed out, which lex_next

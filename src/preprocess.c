@@ -1162,24 +1162,32 @@ static bool or_expr(CondParser *cp)
 /* ---------------------------------------------------- conditionals */
 
 /*
- * Skips a branch not taken, keeping only %( %) nesting.  Returns ':'
- * or ')' for the token that ended it at depth 0, or 0 at the end of the
- * input or of the conditional's frame (already reported).
+ * Skips a branch not taken, keeping only %( %) nesting, and forgiving
+ * its lexical errors as SystemTap does: code for another kernel or
+ * architecture need not even scan cleanly here.  Returns ':' or ')' for
+ * the token that ended it at depth 0, or 0 at the end of the input or
+ * of the conditional's frame (already reported).
  */
 static int skip_branch(Preproc *pp, bool stop_at_else)
 {
-	int depth = 0, nconds = pp->nconds;
+	int depth = 0, nconds = pp->nconds, end = 0;
+	lex_set_lenient(pp->h.lx, true);
 	for (;;) {
 		Token u = read_raw(pp);
 		if (u.kind == TOK_EOF || pp->nconds < nconds)
-			return 0;
-		if (is_pct(&u, '('))
+			break;
+		if (is_pct(&u, '(')) {
 			depth++;
-		else if (is_pct(&u, ')') && depth-- == 0)
-			return ')';
-		else if (is_pct(&u, ':') && depth == 0 && stop_at_else)
-			return ':';
+		} else if (is_pct(&u, ')') && depth-- == 0) {
+			end = ')';
+			break;
+		} else if (is_pct(&u, ':') && depth == 0 && stop_at_else) {
+			end = ':';
+			break;
+		}
 	}
+	lex_set_lenient(pp->h.lx, false);
+	return end;
 }
 
 static void push_cond(Preproc *pp, Loc loc, int src)

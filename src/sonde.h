@@ -216,7 +216,11 @@ enum {
 	TF_SPACE_BEFORE = 1,	/* whitespace or a comment precedes it: probe
 				   point globs like sys*_foo join only tokens
 				   without space between them */
-	TF_LINE_START = 2	/* first token on its line */
+	TF_LINE_START = 2,	/* first token on its line */
+	TF_UNCLOSED = 4		/* an error for a comment or embedded C
+				   left open, which took the rest of the
+				   text: reported even where others are
+				   forgiven (lex_set_lenient) */
 };
 
 /* 32 bytes: tokens are passed by value through every pass-1 layer and
