@@ -2452,8 +2452,8 @@ static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
  * reductions that '{' ends, with their actions and the errors they
  * report, so that messages come in the grammar's order.  No reading
  * ahead follows the closing '}' either, for the same reason.  The fast
- * path gives up like the expression path: on anything it
- * leaves to the grammar, the tokens it read go back.  Inside a body the
+ * path gives up like the expression path: on anything it leaves to the
+ * grammar, the tokens it read go back.  Inside a body the
  * context yylex keeps changes only with braces and parentheses, which
  * it counts as classify() would; the statement builders' own checks
  * (`return` outside a function, sort marks) are made before they run,
