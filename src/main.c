@@ -90,6 +90,10 @@ static bool pass_parse(Session *s, Pipeline *p)
 	}
 	if (ahead && !print)
 		unparse_ahead_finish(ahead, NULL, stdout);
+	if (s->verbose[0] >= 2)
+		fprintf(stderr, "Pass 1: %zu tokens, %zu of them through the "
+			"parser's fast paths\n", s->parse_tokens,
+			s->parse_fast_tokens);
 	return s->nerrors == 0;
 }
 

@@ -116,6 +116,7 @@ struct Parser {
 	int inject_parens;	/* ')' still to hand out before `cur` */
 	int inject_braces;	/* '}' still to hand out after those */
 	size_t ntokens;		/* tokens read, to notice an empty script */
+	size_t fast_tokens;	/* of those, taken by the fast paths (-vv) */
 	Loc last_error;		/* where the last syntax error was reported */
 
 	/* Building. */
@@ -1599,8 +1600,6 @@ static int ident_token(Parser *p, Token *t)
 		return missing_closers(p, t);
 	if (decl_kw)
 		p->nparen = 0;
-	if (kw == T_FUNCTION)
-		p->in_function = true;
 	if (kw == T_PROBE) {
 		p->in_points = true;
 		p->parens = 0;
@@ -2010,13 +2009,6 @@ static inline int raw_token(const Token *t)
 	return 0;
 }
 
-/* The first n tokens a fast path read are the grammar's now. */
-static void take_fast(Parser *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		release(p, &p->fast_toks[i]);
-}
-
 /* Out of line: the array grows only while the first few expressions
    are read. */
 __attribute__((noinline)) static void fast_grow(Parser *p)
@@ -2074,6 +2066,43 @@ static bool fast_expect(Fast *f, int tok, Token *t)
 		return false;
 	fast_take_paren(f, t);
 	return true;
+}
+
+/* The context a fast path changes, as it was before it started. */
+typedef struct FastSave {
+	int braces, nparen, paren_errors;
+} FastSave;
+
+/* Starts a fast path at `first`, just read. */
+static FastSave fast_begin(Parser *p, Fast *f, const Token *first)
+{
+	FastSave save = { p->braces, p->nparen, p->paren_errors };
+	*f = (Fast){ .p = p };
+	p->fast_n = 0;
+	fast_read(f, first);
+	return save;
+}
+
+/* The first n tokens the fast path read are the grammar's now: taken,
+   as take_token() would have taken them one by one. */
+static void fast_commit(Parser *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		release(p, &p->fast_toks[i]);
+	p->ntokens += n;
+	p->fast_tokens += n;
+	p->after_arrow = false;
+	p->cur = p->fast_toks[n - 1];
+}
+
+/* Gives up: every token read goes back, and the context is as it was. */
+static void fast_undo(Parser *p, const FastSave *save)
+{
+	while (p->fast_n)
+		push_back(p, p->fast_toks[--p->fast_n]);
+	p->braces = save->braces;
+	p->nparen = save->nparen;
+	p->paren_errors = save->paren_errors;
 }
 
 /*
@@ -2423,23 +2452,15 @@ static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
 		push_back(p, *first);
 		return NULL;
 	}
-	int nparen = p->nparen, paren_errors = p->paren_errors;
-	Fast f = { .p = p };
-	p->fast_n = 0;
-	fast_read(&f, first);
+	Fast f;
+	FastSave save = fast_begin(p, &f, first);
 	Expr *e = fast_assign(&f);
 	if (e && takes(&v, end_token(p, f.la))) {
-		take_fast(p, p->fast_n - 1);
-		p->ntokens += p->fast_n - 1;
-		p->after_arrow = false;
-		p->cur = p->fast_toks[p->fast_n - 2];
-		push_back(p, *f.la);
+		fast_commit(p, p->fast_n - 1);
+		push_back(p, *f.la);	/* the token after it */
 		return e;
 	}
-	while (p->fast_n)
-		push_back(p, p->fast_toks[--p->fast_n]);
-	p->nparen = nparen;
-	p->paren_errors = paren_errors;
+	fast_undo(p, &save);
 	return NULL;
 }
 
@@ -2453,9 +2474,9 @@ static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
  * report, so that messages come in the grammar's order.  No reading
  * ahead follows the closing '}' either, for the same reason.  The fast
  * path gives up like the expression path: on anything it leaves to the
- * grammar, the tokens it read go back.  Inside a body the
- * context yylex keeps changes only with braces and parentheses, which
- * it counts as classify() would; the statement builders' own checks
+ * grammar, the tokens it read go back.  Inside a body the context yylex
+ * keeps changes only with braces and parentheses, which it counts as
+ * classify() would; the statement builders' own checks
  * (`return` outside a function, sort marks) are made before they run,
  * so that a body given up never reports anything twice.
  */
@@ -2526,18 +2547,33 @@ static Expr *fast_paren_expr(Fast *f)
 	return e && fast_expect(f, ')', &t) ? e : NULL;
 }
 
+/* The keywords and tokens, besides those of an expression and '{',
+   that start a statement. */
+static bool starts_stmt(int tok)
+{
+	switch (tok) {
+	case ';': case T_IF: case T_WHILE: case T_FOR: case T_FOREACH:
+	case T_TRY: case T_BREAK: case T_CONTINUE: case T_NEXT:
+	case T_RETURN: case T_DELETE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* What may follow a simple statement here: anything the grammar would
-   not take as more of its expression (=~, a '$' suffix), and that does
-   not need classify() (a declaration keyword, an invalid token). */
+   not take as more of its expression (=~, a '$' suffix, a binary or
+   postfix operator), and that does not need classify() (a declaration
+   keyword, an invalid token). */
 static bool fast_stmt_ends(const Fast *f)
 {
 	int tok = stmt_token(f);
+	if (starts_stmt(tok))
+		return true;
 	switch (tok) {
-	case ';': case '}': case '{': case '(': case T_IDENT: case T_NUMBER:
-	case T_STRING: case T_DOLLAR: case T_AT_OP: case '!': case '~':
-	case T_IF: case T_ELSE: case T_WHILE: case T_FOR: case T_FOREACH:
-	case T_TRY: case T_BREAK: case T_CONTINUE: case T_NEXT:
-	case T_RETURN: case T_DELETE:
+	case '}': case '{': case T_ELSE: case '(': case T_IDENT:
+	case T_NUMBER: case T_STRING: case T_DOLLAR: case T_AT_OP:
+	case '!': case '~':
 		return true;
 	default:
 		return false;
@@ -2731,20 +2767,6 @@ static Stmt *fast_try(Fast *f, Loc loc)
 	return handler ? try_stmt(f->p, loc, body, var, handler) : NULL;
 }
 
-/* The keywords and tokens, besides those of an expression and '{',
-   that start a statement. */
-static bool starts_stmt(int tok)
-{
-	switch (tok) {
-	case ';': case T_IF: case T_WHILE: case T_FOR: case T_FOREACH:
-	case T_TRY: case T_BREAK: case T_CONTINUE: case T_NEXT:
-	case T_RETURN: case T_DELETE:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* One statement: a block, a simple statement, or one of the compound
    ones.  Nesting deeper than FAST_DEPTH_MAX is left to the grammar. */
 static Stmt *fast_stmt(Fast *f)
@@ -2809,26 +2831,16 @@ static Stmt *fast_stmt(Fast *f)
 static Stmt *fast_body(Parser *p, const Token *first)
 {
 	Loc brace = p->cur.loc;
-	int braces = p->braces, nparen = p->nparen;
-	int paren_errors = p->paren_errors;
-	Fast f = { .p = p };
+	Fast f;
 	List stmts = {0};
-	p->fast_n = 0;
-	fast_read(&f, first);
+	FastSave save = fast_begin(p, &f, first);
 	if (fast_stmts(&f, &stmts)) {
 		if (p->braces > 0)
 			p->braces--;	/* the '}', now f.la, is taken */
-		take_fast(p, p->fast_n);
-		p->ntokens += p->fast_n;
-		p->after_arrow = false;
-		p->cur = *f.la;
+		fast_commit(p, p->fast_n);
 		return block(p, brace, stmts);
 	}
-	while (p->fast_n)
-		push_back(p, p->fast_toks[--p->fast_n]);
-	p->braces = braces;
-	p->nparen = nparen;
-	p->paren_errors = paren_errors;
+	fast_undo(p, &save);
 	return NULL;
 }
 
@@ -2981,6 +2993,8 @@ struct AstFile *parse_file_ahead(Session *s, uint16_t file,
 	int errors_before = s->nerrors;
 	sonde_yyparse(&p);
 	diag_release_all(s);	/* of tokens read and never taken */
+	s->parse_tokens += p.ntokens;
+	s->parse_fast_tokens += p.fast_tokens;
 	pp_close(p.pp);
 	const SrcFile *src = src_get(s, file);
 	if (p.ntokens <= 1 && p.ndecls == 0 && !src->is_tapset &&

@@ -319,6 +319,9 @@ typedef struct Session {
 	int nerrors, nwarnings;
 	bool use_color;			/* resolved from `color` and isatty */
 	FILE *diag_out;			/* stderr unless redirected by tests */
+	/* Pass 1: tokens the grammar took, and of those the ones its fast
+	   paths parsed (-vv). */
+	size_t parse_tokens, parse_fast_tokens;
 	bool diag_hold;			/* see diag_begin_hold */
 	bool diag_held_open;		/* an entry kept since the hold began */
 	struct HeldDiags *held;		/* entries not yet released */

@@ -103,6 +103,18 @@ if command -v flex >/dev/null; then
 		echo "FAIL $label/lexer-no-backing-up"; head -20 "$tmp/lex.backup" 2>/dev/null | sed 's/^/  /'
 	fi
 fi
+# The switch the comparisons above rely on: the fast paths take most
+# tokens of a plain script, and none with SONDE_PARSE_FAST=0.
+fast_count() { # [ENV=VALUE]: tokens through the fast paths
+	env "$@" "$sonde" -p1 -vv "$here/ok/stmt-if-else.stp" 2>&1 >/dev/null |
+		sed -n 's/^Pass 1: [0-9]* tokens, \([0-9]*\) of them.*/\1/p'
+}
+on=$(fast_count) off=$(fast_count SONDE_PARSE_FAST=0)
+if [ -n "$on" ] && [ "$on" -gt 0 ] && [ "$off" = 0 ]; then
+	echo "PASS $label/fast-paths-switch"
+else
+	echo "FAIL $label/fast-paths-switch"; echo "  fast-path tokens: '$on' on, '$off' off"
+fi
 # shellcheck source=library.sh
 . "$SONDE_SRCDIR/testsuite/parse/library.sh"
 # shellcheck source=long.sh
