@@ -1645,9 +1645,9 @@ static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
 {
 	Token *t = &lval->tok;
 	int tok;
-	if (p->inject_parens > 0 || p->inject_braces > 0)
+	if (p->inject_parens > 0 || p->inject_braces > 0) {
 		tok = next_injected(p, t);
-	else {
+	} else {
 		next_raw(p, t);
 		tok = take_token(p, t);
 	}
