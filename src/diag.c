@@ -5,8 +5,6 @@
  * by the source line and an underline, then one note per expansion the
  * location came through (macro bodies, script arguments).  Passes call
  * diag_at() and go on; the driver looks at s->nerrors between passes.
- * The parser may hold messages back and release them later (see
- * diag_begin_hold in sonde.h).
  */
 #include "sonde.h"
 
@@ -135,66 +133,20 @@ static void print_expansions(Session *s, Loc loc)
 	}
 }
 
-/* ------------------------------------------------------------ holding */
-
-typedef struct HeldDiag {
-	char *text;
-	size_t len;
-	int errors, warnings;	/* to count when released */
-} HeldDiag;
-
-struct HeldDiags {
-	HeldDiag *v;
-	size_t head, n, cap;	/* v[head..n) are waiting */
-};
-
-/* The entry that what is reported now joins. */
-static HeldDiag *held_entry(Session *s)
-{
-	if (!s->held)
-		s->held = xcalloc(1, sizeof *s->held);
-	struct HeldDiags *h = s->held;
-	if (!s->diag_held_open) {
-		if (h->head == h->n)
-			h->head = h->n = 0;
-		if (h->n == h->cap) {
-			h->cap = h->cap ? 2 * h->cap : 8;
-			h->v = xrealloc(h->v, h->cap * sizeof *h->v);
-		}
-		h->v[h->n++] = (HeldDiag){0};
-		s->diag_held_open = true;
-	}
-	return &h->v[h->n - 1];
-}
-
-void diag_release(Session *s)
-{
-	struct HeldDiags *h = s->held;
-	if (!h || h->head == h->n)
-		return;
-	HeldDiag *d = &h->v[h->head++];
-	fwrite(d->text, 1, d->len, s->diag_out);
-	s->nerrors += d->errors;
-	s->nwarnings += d->warnings;
-	free(d->text);
-}
-
-void diag_release_all(Session *s)
-{
-	while (s->held && s->held->head < s->held->n)
-		diag_release(s);
-	if (s->held) {
-		free(s->held->v);
-		free(s->held);
-		s->held = NULL;
-	}
-}
-
 /* ------------------------------------------------------------ reporting */
 
-static void print_diag(Session *s, DiagKind kind, Loc loc, int width,
-		       const char *fmt, va_list ap)
+void diag_vat(Session *s, DiagKind kind, Loc loc, int width,
+	      const char *fmt, va_list ap)
 {
+	if (kind == DIAG_WARNING) {
+		if (s->suppress_warnings)
+			return;
+		s->nwarnings++;
+		if (s->warnings_fatal)
+			s->nerrors++;
+	} else if (kind != DIAG_NOTE) {
+		s->nerrors++;
+	}
 	print_header(s, kind, loc);
 	vfprintf(s->diag_out, fmt, ap);
 	fputc('\n', s->diag_out);
@@ -202,41 +154,6 @@ static void print_diag(Session *s, DiagKind kind, Loc loc, int width,
 		print_snippet(s, loc, width > 0 ? width : 1);
 		print_expansions(s, loc);
 	}
-}
-
-void diag_vat(Session *s, DiagKind kind, Loc loc, int width,
-	      const char *fmt, va_list ap)
-{
-	int errors = 0, warnings = 0;
-	if (kind == DIAG_WARNING) {
-		if (s->suppress_warnings)
-			return;
-		warnings = 1;
-		errors = s->warnings_fatal;
-	} else if (kind != DIAG_NOTE) {
-		errors = 1;
-	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = s->diag_out;
-	FILE *mem = s->diag_hold ? open_memstream(&text, &len) : NULL;
-	if (!mem) {		/* not holding, or no memory to hold it in */
-		s->nerrors += errors;
-		s->nwarnings += warnings;
-		print_diag(s, kind, loc, width, fmt, ap);
-		return;
-	}
-	HeldDiag *d = held_entry(s);
-	s->diag_out = mem;
-	print_diag(s, kind, loc, width, fmt, ap);
-	fclose(mem);
-	s->diag_out = out;
-	d->text = xrealloc(d->text, d->len + len);
-	memcpy(d->text + d->len, text, len);
-	d->len += len;
-	d->errors += errors;
-	d->warnings += warnings;
-	free(text);
 }
 
 void diag_at(Session *s, DiagKind kind, Loc loc, int width,

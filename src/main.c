@@ -34,14 +34,8 @@ static uint16_t load_script(Session *s)
 	if (s->script_text)
 		return src_add(s, "<input>", s->script_text,
 			       strlen(s->script_text));
-	/* Mapped only when the run ends with pass 1: a later pass may
-	   render a diagnostic from the text long after, or a run may go on
-	   for hours, and the file must not be able to end it (SIGBUS) by
-	   shrinking meanwhile. */
-	size_t len, mapped = 0;
-	char *text = s->last_pass == PASS_PARSE
-		     ? load_file(s->script_path, &len, &mapped)
-		     : read_file(s->script_path, &len);
+	size_t len;
+	char *text = read_file(s->script_path, &len);
 	if (!text) {
 		diag_error(s, "cannot read script '%s': %s", s->script_path,
 			   strerror(errno));
@@ -49,7 +43,7 @@ static uint16_t load_script(Session *s)
 	}
 	const char *name = strcmp(s->script_path, "-") ? s->script_path
 							: "<stdin>";
-	return src_add_loaded(s, name, text, len, mapped);
+	return src_add_owned(s, name, text, len);
 }
 
 static void add_parsed(Pipeline *p, struct AstFile *f)
@@ -58,42 +52,26 @@ static void add_parsed(Pipeline *p, struct AstFile *f)
 	p->scripts[p->nscripts++] = f;
 }
 
-/* Pass 1: the main script and every -E script, each a file of its own.
-   With -p1, a long main script is printed while it is parsed, by the
-   lexer's thread when it has to wait for the parser anyway. */
+/* Pass 1: the main script and every -E script, each a file of its own;
+   -p1 prints them once all are parsed. */
 static bool pass_parse(Session *s, Pipeline *p)
 {
 	tapset_add_macros(s);
 	uint16_t main_file = load_script(s);
 	if (!main_file)
 		return false;
-	UnparseAhead *ahead = NULL;
-	ParseAhead hooks;
-	if (s->last_pass == PASS_PARSE &&
-	    lex_wants_thread(src_get(s, main_file)->len))
-		ahead = unparse_ahead_open(&hooks);
-	add_parsed(p, parse_file_ahead(s, main_file, ahead ? &hooks : NULL));
+	add_parsed(p, parse_file(s, main_file));
 	for (size_t i = 0; i < s->extra_scripts.n; i++) {
 		const char *text = s->extra_scripts.v[i];
 		uint16_t f = src_add(s, "<input>", text, strlen(text));
 		add_parsed(p, parse_file(s, f));
 	}
 	bool print = s->nerrors == 0 && s->last_pass == PASS_PARSE;
-	for (size_t i = 0; print && i < p->nscripts; i++) {
-		if (i == 0 && ahead)
-			unparse_ahead_finish(ahead, p->scripts[0], stdout);
-		else if (p->scripts[i] &&
-			 lex_wants_thread(src_get(s, p->scripts[i]->file)->len))
-			unparse_file_parallel(p->scripts[i], stdout);
-		else if (p->scripts[i])
+	for (size_t i = 0; print && i < p->nscripts; i++)
+		if (p->scripts[i])
 			unparse_file(p->scripts[i], stdout);
-	}
-	if (ahead && !print)
-		unparse_ahead_finish(ahead, NULL, stdout);
 	if (s->verbose[0] >= 2)
-		fprintf(stderr, "Pass 1: %zu tokens, %zu of them through the "
-			"parser's fast paths\n", s->parse_tokens,
-			s->parse_fast_tokens);
+		fprintf(stderr, "Pass 1: %zu tokens\n", s->parse_tokens);
 	return s->nerrors == 0;
 }
 

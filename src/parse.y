@@ -31,11 +31,6 @@
  * the precedence rules allow: each one is a step of the parser per
  * operand.
  *
- * Most code never reaches these rules token by token: yylex parses
- * each body it can itself and passes what follows its '{' as one PBODY
- * token, and any other expression as one PEXPR token, and leaves
- * anything unusual or wrong to the grammar (see "Expression fast path").
- *
  * Recovery: `error` at statement and at declaration level; bison's rule
  * of three shifted tokens before the next report keeps one mistake from
  * producing a cascade.  Lists are built from cells in a scratch area
@@ -52,9 +47,6 @@
 %locations
 %parse-param {Parser *p}
 %lex-param {Parser *p}
-/* The parser's state stack, bottom and top: yylex looks at it to tell
-   whether a whole expression may come next (see "Expression fast path"). */
-%lex-param {const void *yyss} {const void *yyssp}
 
 %code requires {
 #include "ast.h"
@@ -95,13 +87,6 @@ struct Parser {
 	int npend, pend_cap;
 	Token cur;
 
-	/* Expression fast path: off from the first syntax error on; the
-	   raw tokens it has read, to put back when it gives up. */
-	bool fast_off;
-	Token *fast_toks;
-	size_t fast_n, fast_cap;
-	struct SimMemo *sim_memo;	/* see SimMemo */
-
 	/* Probe point context, see the file comment. */
 	bool in_points;
 	bool pp_expect_comp;	/* a '{' there opens a brace expansion */
@@ -116,14 +101,12 @@ struct Parser {
 	int inject_parens;	/* ')' still to hand out before `cur` */
 	int inject_braces;	/* '}' still to hand out after those */
 	size_t ntokens;		/* tokens read, to notice an empty script */
-	size_t fast_tokens;	/* of those, taken by the fast paths (-vv) */
 	Loc last_error;		/* where the last syntax error was reported */
 
 	/* Building. */
 	ScratchBlock *scratch_first, *scratch_cur;
 	Decl **decls;
 	size_t ndecls, decls_cap;
-	const ParseAhead *ahead;	/* NULL, or who else gets each decl */
 	bool in_function;
 };
 }
@@ -132,8 +115,7 @@ struct Parser {
 #include <stdlib.h>
 #include <string.h>
 
-static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
-		 const void *top);
+static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p);
 static void yyerror(Loc *loc, Parser *p, const char *msg);
 static void list_reset(Parser *p);
 static List list_one(Parser *p, void *item);
@@ -233,12 +215,10 @@ static ProbePoint *alias_name(Parser *p, List points);
 %token <tok> INC "'++'" DEC "'--'" ARROW "'->'"
 %token <tok> ASSIGNOP "an assignment operator"
 %token <tok> ALIAS_ADD "'+='"
-%token <e> PEXPR "an expression"
-%token <st> PBODY "a block"
 
 /* See the file comment: LOW marks rules that end a construct early. */
 %precedence LOW
-%precedence ';' ELSE IDENT NUMBER STRING DOLLAR EMBEDDED AT_CAST AT_VAR PEXPR
+%precedence ';' ELSE IDENT NUMBER STRING DOLLAR EMBEDDED AT_CAST AT_VAR
 %precedence AT_OP '(' '[' '!' '~' INC DEC
 %left OROR
 %left ANDAND
@@ -418,7 +398,6 @@ opt_cond:
 
 block:
 	  '{' stmts '}'		{ $$ = block(p, @1, $2); }
-	| '{' PBODY		{ $$ = $2; }
 	;
 
 stmts:
@@ -507,15 +486,13 @@ opt_limit:
 /* -------------------------------------------------------- expressions */
 
 /* expr names the forms of ternary itself, one unit reduction fewer for
-   every expression that is not assigned to.  PEXPR is a whole
-   expression parsed by yylex's fast path. */
+   every expression that is not assigned to. */
 expr:
 	  bexpr %prec LOW
 	| cond
 	| ternary '=' expr	{ $$ = binary(p, E_ASSIGN, OP_ASSIGN, @2, $1, $3); }
 	| ternary ASSIGNOP expr	{ $$ = binary(p, E_ASSIGN, assign_op(&$2),
 					      @2, $1, $3); }
-	| PEXPR
 	;
 
 ternary:
@@ -716,8 +693,6 @@ static void emit_decl(Parser *p, Decl *d)
 		p->decls = xrealloc(p->decls, p->decls_cap * sizeof *p->decls);
 	}
 	p->decls[p->ndecls++] = d;
-	if (p->ahead)
-		p->ahead->decl(p->ahead->arg, d);
 }
 
 static void error_at(Parser *p, Loc loc, int width, const char *fmt, ...)
@@ -1283,33 +1258,14 @@ static int next_injected(Parser *p, Token *t)
 	return tok;
 }
 
-/*
- * Reading a token may report an error (a lexical one, or the
- * preprocessor's), and the look-aheads read tokens the grammar will only
- * see later, after they are put back.  What reading a token reports is
- * held back (diag_begin_hold) until the token is taken (release(), and the
- * fast paths for what they consume), so that messages come out, and
- * count, in the order they would without the look-aheads.
- */
-static inline void next_raw(Parser *p, Token *t)
+/* The next token: one put back, or else the preprocessor's. */
+static void next_raw(Parser *p, Token *t)
 {
 	if (p->npend) {
 		*t = p->pend[--p->npend];
 		return;
 	}
-	diag_begin_hold(p->s);
 	pp_next(p->pp, t);
-	t->held = diag_end_hold(p->s);
-}
-
-/* The grammar, or a fast path, takes `t`: out with what its reading
-   reported. */
-static inline void release(Parser *p, Token *t)
-{
-	if (__builtin_expect(t->held, 0)) {
-		diag_release(p->s);
-		t->held = false;
-	}
 }
 
 static void push_back(Parser *p, Token t)
@@ -1391,7 +1347,6 @@ static Token glue_name(Parser *p, Token first)
 	sb_putn(&b, first.text, first.len);
 	Token last = first;
 	for (; glues(&next); next_raw(p, &next)) {
-		release(p, &next);
 		sb_putn(&b, next.text, next.len);
 		last = next;
 	}
@@ -1420,7 +1375,6 @@ static int dollar(Parser *p, Token *t)
 		suffix.len = (uint32_t)(n - end);
 		suffix.loc.col = (uint16_t)(t->loc.col + end);
 		suffix.flags = 0;
-		suffix.held = false;	/* taken with t */
 		push_back(p, suffix);
 		t->text = arena_strndup(&p->s->arena, t->text, end);
 		t->len = (uint32_t)end;
@@ -1671,7 +1625,6 @@ static int classify(Parser *p, Token *t)
 static int take_token(Parser *p, Token *t)
 {
 	int tok;
-	release(p, t);
 	p->ntokens++;
 	if (p->in_points && p->parens == 0 && is_op(t, '*')) {
 		*t = glue_name(p, *t);
@@ -1679,8 +1632,6 @@ static int take_token(Parser *p, Token *t)
 	} else {
 		tok = classify(p, t);
 	}
-	if (tok == T_SONDE_YYerror)
-		p->fast_off = true;
 	if (p->in_points && p->parens == 0)
 		p->pp_expect_comp = tok == T_PROBE || tok == ',' || tok == '.' ||
 				    tok == '=' || tok == T_ALIAS_ADD ||
@@ -1690,1165 +1641,25 @@ static int take_token(Parser *p, Token *t)
 	return tok;
 }
 
-static inline int raw_token(const Token *t);
-static bool starts_expr(int tok);
-static int lr_action(int s, int sym);
-static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
-		       const yy_state_t *top, const Token *first);
-static Stmt *fast_body(Parser *p, const Token *first);
-
-static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p, const void *bottom,
-		 const void *top)
+static int yylex(YYSTYPE *lval, Loc *lloc, Parser *p)
 {
-	Token *t = &lval->tok;	/* filled in place, see lex_next */
+	Token *t = &lval->tok;
 	int tok;
 	if (p->inject_parens > 0 || p->inject_braces > 0) {
 		tok = next_injected(p, t);
-		*lloc = t->loc;
-		return tok;
-	}
-	next_raw(p, t);
-	if (!p->fast_off && is_op(&p->cur, '{') && p->nparen == 0 &&
-	    lr_action(*(const yy_state_t *)top, YYTRANSLATE(T_PBODY)) > 0) {
-		*lloc = t->loc;
-		Stmt *st = fast_body(p, t);
-		if (st) {
-			lval->st = st;
-			return T_PBODY;
-		}
+	} else {
 		next_raw(p, t);
+		tok = take_token(p, t);
 	}
-	if (!p->fast_off && !p->in_points && starts_expr(raw_token(t)) &&
-	    lr_action(*(const yy_state_t *)top, YYTRANSLATE(T_PEXPR))) {
-		*lloc = t->loc;
-		Expr *e = fast_expr(p, bottom, top, t);
-		if (e) {
-			lval->e = e;
-			return T_PEXPR;
-		}
-		next_raw(p, t);
-	}
-	tok = take_token(p, t);
 	*lloc = t->loc;
 	return tok;
-}
-
-/* ============================================== expression fast path */
-
-/*
- * Most tokens of a script are in expressions without mistakes, and the
- * LR parser spends several steps on each (a shift, and for an operand
- * up to three reductions).  When the parser is in a state that takes a
- * whole expression, and no syntax error has been seen, yylex parses the
- * expression itself by precedence climbing, with the builders the
- * grammar's actions use, and hands it over as one PEXPR token.
- *
- * It covers the common forms only: names, calls, array elements,
- * numbers, strings, plain target variables with their ->fields and
- * [indexes], every operator but =~ and !~, ternaries and assignments.
- * On anything else (an @-operator, embedded C, a '$' suffix, a regular
- * expression match, an invalid token, a syntax error, deep nesting),
- * or when the token after the expression would not be accepted there,
- * it gives up: the tokens it read go back unchanged, the context they
- * changed is restored, and the grammar reads them one by one, so every
- * message and every recovery stays the grammar's own.  The fast path
- * reads, classifies and builds in the order the grammar would, so the
- * diagnostics of the layers below come out in the same order too.
- */
-
-enum {
-	FAST_DEPTH_MAX = 64,	/* nesting the fast path leaves to bison */
-	SIM_COPIED = 16,	/* top states of the parser's stack a
-				   simulation sees */
-	SIM_PUSH_MAX = 16,	/* states it may push above them */
-	SIM_MEMO_SIZE = 1024,	/* remembered simulations, a power of two */
-	SIM_MEMO_READ = 8,	/* states a remembered one may have read */
-	SIM_MEMO_PUSHED = 4,	/* states it may leave pushed */
-	SIM_MEMO_KEY = 3,	/* top states that choose its slot */
-	/* stack slots: room for the memo to look below the deepest state */
-	SIM_SLOTS = SIM_MEMO_READ + SIM_COPIED + SIM_PUSH_MAX,
-};
-
-/* ---------------------------------------------- simulating the parser */
-
-/* The action of parser state `s` on symbol `sym`: a state to shift to
-   (> 0), a rule to reduce by (< 0), or 0 for a syntax error. */
-static int lr_action(int s, int sym)
-{
-	int n = yypact[s];
-	if (!yypact_value_is_default(n)) {
-		n += sym;
-		if (n >= 0 && n <= YYLAST && yycheck[n] == sym)
-			return yytable_value_is_error(yytable[n]) ? 0 : yytable[n];
-	}
-	return -yydefact[s];
-}
-
-/*
- * The reductions the parser makes before it shifts a symbol depend on
- * nothing but the symbol and the states they read, and the same few
- * states end most expressions.  A memo entry keeps one simulation that
- * ended in a shift: the states it read and the states it left in place
- * of those it popped.
- */
-typedef struct SimMemo {
-	uint8_t sym, alt;	/* see sim_reduce */
-	uint8_t nread;		/* 0 for an unused entry */
-	uint8_t npushed;
-	yy_state_t read[SIM_MEMO_READ];	/* read[0] is the top */
-	yy_state_t pushed[SIM_MEMO_PUSHED];	/* in the order pushed */
-} SimMemo;
-
-/*
- * The parser's state stack as a simulation sees it: a copy of its top
- * states, from s[floor] to s[top], which the simulation pops and pushes.
- * The slots below `floor` hold -1, a state that never matches.  A
- * simulation that would go deeper than the copy gives up, as does one
- * that pushes too much: the fast path leaves the expression to bison.
- */
-typedef struct SimStack {
-	yy_state_t s[SIM_SLOTS];
-	int floor, top;
-	SimMemo *memo;		/* SIM_MEMO_SIZE entries */
-} SimStack;
-
-static void sim_init(SimStack *v, const yy_state_t *bottom,
-		     const yy_state_t *top, SimMemo *memo)
-{
-	v->top = SIM_MEMO_READ + SIM_COPIED - 1;
-	v->memo = memo;
-	if (top - bottom >= SIM_COPIED) {
-		/* the usual case, in copies of sizes the compiler knows */
-		v->floor = SIM_MEMO_READ;
-		for (int i = 0; i < SIM_MEMO_READ; i++)
-			v->s[i] = -1;
-		memcpy(v->s + v->floor, top - SIM_COPIED + 1,
-		       SIM_COPIED * sizeof *top);
-		return;
-	}
-	int n = (int)(top - bottom) + 1;
-	v->floor = v->top - n + 1;
-	for (int i = 0; i < v->floor; i++)
-		v->s[i] = -1;
-	memcpy(v->s + v->floor, bottom, (size_t)n * sizeof *top);
-}
-
-static bool sim_push(SimStack *v, int s)
-{
-	if (v->top + 1 == SIM_SLOTS)
-		return false;
-	v->s[++v->top] = (yy_state_t)s;
-	return true;
-}
-
-static bool sim_pop(SimStack *v, int k)
-{
-	if (v->top - k < v->floor)
-		return false;
-	v->top -= k;
-	return true;
-}
-
-/* The reductions of sim_reduce() step by step; *lowest is the deepest
-   slot whose state they read. */
-static bool sim_run(SimStack *v, int sym, int alt, int *lowest)
-{
-	*lowest = v->top;
-	for (int steps = 0; steps < 4 * SIM_PUSH_MAX; steps++) {
-		int s = v->s[v->top];
-		int a = lr_action(s, sym), b = alt == sym ? a : lr_action(s, alt);
-		if (a != b)
-			return a > 0 && b > 0;
-		if (a >= 0)
-			return a > 0;
-		if (!sim_pop(v, yyr2[-a]))
-			return false;
-		if (v->top < *lowest)
-			*lowest = v->top;
-		int lhs = yyr1[-a] - YYNTOKENS;
-		s = v->s[v->top];
-		int g = yypgoto[lhs] + s;
-		if (!sim_push(v, g >= 0 && g <= YYLAST && yycheck[g] == s
-				 ? yytable[g] : yydefgoto[lhs]))
-			return false;
-	}
-	return false;
-}
-
-static SimMemo *memo_slot(const SimStack *v, int sym, int alt)
-{
-	unsigned key = (unsigned)(sym * YYNTOKENS + alt);
-	for (int i = 0; i < SIM_MEMO_KEY; i++)
-		key = key * 31 + (unsigned)v->s[v->top - i];
-	return &v->memo[key % SIM_MEMO_SIZE];
-}
-
-static bool memo_matches(const SimMemo *m, const SimStack *v, int sym,
-			 int alt)
-{
-	if (m->sym != sym || m->alt != alt || !m->nread)
-		return false;
-	for (int i = 0; i < m->nread; i++)
-		if (v->s[v->top - i] != m->read[i])
-			return false;
-	return true;
-}
-
-static bool memo_apply(const SimMemo *m, SimStack *v)
-{
-	v->top -= m->nread - 1;
-	if (v->top + m->npushed >= SIM_SLOTS)
-		return false;
-	for (int i = 0; i < m->npushed; i++)
-		v->s[++v->top] = m->pushed[i];
-	return true;
-}
-
-/* Remembers a run for `sym` and `alt` that started at slot `top` with
-   the states `read` from there down, read down to slot `lowest` and
-   ended at `v`. */
-static void memo_store(SimMemo *m, int sym, int alt, const yy_state_t *read,
-		       int top, const SimStack *v, int lowest)
-{
-	int nread = top - lowest + 1, npushed = v->top - lowest;
-	if (nread > SIM_MEMO_READ || npushed > SIM_MEMO_PUSHED)
-		return;
-	m->sym = (uint8_t)sym;
-	m->alt = (uint8_t)alt;
-	m->nread = (uint8_t)nread;
-	m->npushed = (uint8_t)npushed;
-	memcpy(m->read, read, sizeof m->read);
-	memcpy(m->pushed, v->s + lowest + 1,
-	       (size_t)npushed * sizeof *m->pushed);
-}
-
-/* sim_reduce() without its memo, remembering the result in `m`; out
-   of line, as a memo serves most calls. */
-__attribute__((noinline)) static bool sim_learn(SimStack *v, int sym,
-						int alt, SimMemo *m)
-{
-	yy_state_t read[SIM_MEMO_READ];
-	for (int i = 0; i < SIM_MEMO_READ; i++)
-		read[i] = v->s[v->top - i];
-	int top = v->top, lowest;
-	if (!sim_run(v, sym, alt, &lowest))
-		return false;
-	memo_store(m, sym, alt, read, top, v, lowest);
-	return true;
-}
-
-/*
- * Whether the parser on stack `v` would shift symbol `sym` after the
- * reductions it calls for, making the same reductions for `alt` and
- * then shifting that too (`alt` == `sym` asks nothing more); `v` is
- * left as just before the shift.
- */
-static bool sim_reduce(SimStack *v, int sym, int alt)
-{
-	int s = v->s[v->top];
-	int a = lr_action(s, sym);
-	if (a > 0 && (alt == sym || lr_action(s, alt) > 0))
-		return true;
-	SimMemo *m = memo_slot(v, sym, alt);
-	if (memo_matches(m, v, sym, alt))
-		return memo_apply(m, v);
-	return sim_learn(v, sym, alt, m);
-}
-
-static bool sim_shift(SimStack *v, int sym)
-{
-	return sim_reduce(v, sym, sym) &&
-	       sim_push(v, lr_action(v->s[v->top], sym));
-}
-
-/* ----------------------------------------------------------- reading */
-
-typedef struct Fast {
-	Parser *p;
-	const Token *la; /* the next raw token, read but not taken (the
-			    last of p->fast_toks) */
-	int la_tok;	/* its grammar token where the fast path knows it */
-	int depth;
-} Fast;
-
-/* A target variable without a '$' suffix, which dollar() would split. */
-static bool plain_target(const Token *t)
-{
-	size_t start = strspn(t->text, "$");
-	return start < t->len && !memchr(t->text + start, '$', t->len - start);
-}
-
-/* An @-operator written as a call, such as @count(x): not @cast or
-   @var, nor an unknown one, which classify() reports. */
-static bool plain_at(const Token *t)
-{
-	AtOp op = ast_at_lookup(t->text);
-	return op != AT_NONE && op != AT_CAST && op != AT_VAR;
-}
-
-/* The grammar token of a raw token that the fast path handles, without
-   the side effects of classify(); 0 for the others. */
-static inline int raw_token(const Token *t)
-{
-	/* Tests in the order of frequency, which costs less than the jump
-	   table of a switch. */
-	if (t->kind == TOK_OP) {
-		int tok = op_tokens[t->code];
-		return tok == T_MATCH || tok == T_NOMATCH ? 0 : tok;
-	}
-	if (t->kind == TOK_IDENT)
-		return t->code == 0 ? T_IDENT : t->code == TC_KW_IN ? T_IN : 0;
-	if (t->kind == TOK_NUMBER)
-		return T_NUMBER;
-	if (t->kind == TOK_STRING)
-		return T_STRING;
-	if (t->kind == TOK_DOLLAR)
-		return plain_target(t) ? T_DOLLAR : 0;
-	if (t->kind == TOK_AT)
-		return plain_at(t) ? T_AT_OP : 0;
-	return 0;
-}
-
-/* Out of line: the array grows only while the first few expressions
-   are read. */
-__attribute__((noinline)) static void fast_grow(Parser *p)
-{
-	p->fast_cap = p->fast_cap ? 2 * p->fast_cap : 64;
-	p->fast_toks = xrealloc(p->fast_toks,
-				p->fast_cap * sizeof *p->fast_toks);
-}
-
-/* Makes `t`, or else the next raw token, the lookahead.  Inline: it
-   runs for every token, and the call would cost a good part of it. */
-static inline __attribute__((always_inline))
-void fast_read(Fast *f, const Token *t)
-{
-	Parser *p = f->p;
-	if (__builtin_expect(p->fast_n == p->fast_cap, 0))
-		fast_grow(p);
-	Token *la = &p->fast_toks[p->fast_n++];
-	if (t)
-		*la = *t;
-	else
-		next_raw(p, la);
-	f->la = la;
-	f->la_tok = raw_token(la);
-}
-
-/*
- * Takes the lookahead into *t and reads the next.  Of what yylex does
- * for a token, only the '(' depth matters for the tokens taken here
- * (classify() changes nothing else for them), so '(' and ')' are taken
- * with fast_take_paren(); the token count and the last token are
- * settled at the end.
- */
-static inline __attribute__((always_inline))
-void fast_take(Fast *f, Token *t)
-{
-	*t = *f->la;
-	fast_read(f, NULL);
-}
-
-/* Counts the '(' or ')' before the next token is read, as yylex would:
-   reading it may report an error, which the count must not include. */
-static inline __attribute__((always_inline))
-void fast_take_paren(Fast *f, Token *t)
-{
-	count_paren(f->p, f->la_tok);
-	fast_take(f, t);
-}
-
-/* Takes the lookahead if it is `tok`.  Some callers expect a ')', and
-   counting any other token changes nothing. */
-static bool fast_expect(Fast *f, int tok, Token *t)
-{
-	if (f->la_tok != tok)
-		return false;
-	fast_take_paren(f, t);
-	return true;
-}
-
-/* The context a fast path changes, as it was before it started. */
-typedef struct FastSave {
-	int braces, nparen, paren_errors;
-} FastSave;
-
-/* Starts a fast path at `first`, just read. */
-static FastSave fast_begin(Parser *p, Fast *f, const Token *first)
-{
-	FastSave save = { p->braces, p->nparen, p->paren_errors };
-	*f = (Fast){ .p = p };
-	p->fast_n = 0;
-	fast_read(f, first);
-	return save;
-}
-
-/* The first n tokens the fast path read are the grammar's now: taken,
-   as take_token() would have taken them one by one. */
-static void fast_commit(Parser *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		release(p, &p->fast_toks[i]);
-	p->ntokens += n;
-	p->fast_tokens += n;
-	p->after_arrow = false;
-	p->cur = p->fast_toks[n - 1];
-}
-
-/* Gives up: every token read goes back, and the context is as it was. */
-static void fast_undo(Parser *p, const FastSave *save)
-{
-	while (p->fast_n)
-		push_back(p, p->fast_toks[--p->fast_n]);
-	p->braces = save->braces;
-	p->nparen = save->nparen;
-	p->paren_errors = save->paren_errors;
-}
-
-/*
- * The grammar token the parser will see for the lookahead that ends an
- * expression, or -1 when it cannot be told without side effects, or
- * when it might continue the expression in a way the fast path leaves
- * to the grammar (=~, a '$' suffix).
- */
-static int end_token(const Parser *p, const Token *t)
-{
-	int tok;
-	switch (t->kind) {
-	case TOK_EOF:
-		return T_END;
-	case TOK_IDENT:
-		tok = t->code ? keyword_tokens[t->code] : T_IDENT;
-		return tok == T_PROBE || tok == T_GLOBAL || tok == T_FUNCTION ||
-		       tok == T_PRIVATE ? -1 : tok;
-	case TOK_NUMBER:
-		return T_NUMBER;
-	case TOK_STRING:
-		return T_STRING;
-	case TOK_EMBEDDED:
-		return T_EMBEDDED;
-	case TOK_DOLLAR:
-		return plain_target(t) ? T_DOLLAR : -1;
-	case TOK_AT:
-		switch (ast_at_lookup(t->text)) {
-		case AT_NONE: return -1;
-		case AT_CAST: return T_AT_CAST;
-		case AT_VAR: return T_AT_VAR;
-		default: return T_AT_OP;
-		}
-	case TOK_OP:
-		tok = op_token(t);
-		if (tok == T_MATCH || tok == T_NOMATCH)
-			return -1;
-		return (tok == '{' || tok == '}') && p->nparen ? -1 : tok;
-	default:
-		return -1;
-	}
-}
-
-/* ----------------------------------------------------------- parsing */
-
-static Expr *fast_assign(Fast *f);
-
-/* name '[' slice_args ']', at the '[' */
-static Expr *fast_index(Fast *f, Token name)
-{
-	Parser *p = f->p;
-	Token t;
-	List args = {0};
-	fast_take(f, &t);
-	do {
-		Expr *e;
-		if (f->la_tok == '*') {
-			fast_take(f, &t);
-			e = ast_expr(p->s, E_WILD, t.loc);
-		} else if (!(e = fast_assign(f))) {
-			return NULL;
-		}
-		args = list_add(p, args, e);
-	} while (fast_expect(f, ',', &t));
-	return fast_expect(f, ']', &t) ? sym(p, E_INDEX, name, args) : NULL;
-}
-
-/* '(' opt_args ')' into *args, at the '(' */
-static bool fast_args(Fast *f, List *args)
-{
-	Token t;
-	fast_take_paren(f, &t);
-	if (f->la_tok != ')') {
-		do {
-			Expr *e = fast_assign(f);
-			if (!e)
-				return false;
-			*args = list_add(f->p, *args, e);
-		} while (fast_expect(f, ',', &t));
-	}
-	return fast_expect(f, ')', &t);
-}
-
-/* name '(' opt_args ')', at the '(' */
-static Expr *fast_call(Fast *f, Token name)
-{
-	List args = {0};
-	return fast_args(f, &args) ? sym(f->p, E_CALL, name, args) : NULL;
-}
-
-/* AT_OP '(' opt_args ')', after the operator.  A wrong number of
-   arguments is left to the grammar, which reports it. */
-static Expr *fast_at(Fast *f, Token op)
-{
-	List args = {0};
-	int min, max;
-	if (f->la_tok != '(' || !fast_args(f, &args))
-		return NULL;
-	ast_at_arity(ast_at_lookup(op.text), &min, &max);
-	if ((int)args.n < min || (int)args.n > max)
-		return NULL;
-	return at_call(f->p, op, args);
-}
-
-static Expr *fast_atom(Fast *f)
-{
-	Parser *p = f->p;
-	Token t;
-	int tok = f->la_tok;
-	if (tok != T_NUMBER && tok != T_STRING && tok != T_DOLLAR &&
-	    tok != T_IDENT && tok != '(' && tok != T_AT_OP)
-		return NULL;
-	if (tok == '(')
-		fast_take_paren(f, &t);
-	else
-		fast_take(f, &t);
-	switch (tok) {
-	case T_NUMBER:
-		return num(p, t.loc, t.num);
-	case T_STRING:
-		return str(p, t);
-	case T_DOLLAR:
-		return target(p, t);
-	case T_AT_OP:
-		return fast_at(f, t);
-	case '(': {
-		Expr *e = fast_assign(f);
-		return e && fast_expect(f, ')', &t) ? e : NULL;
-	}
-	}
-	if (f->la_tok == '(')
-		return fast_call(f, t);
-	if (f->la_tok == '[')
-		return fast_index(f, t);
-	return ident(p, t);
-}
-
-/* One ->field or [index] after `e`. */
-static Expr *fast_component(Fast *f, Expr *e)
-{
-	Token t, u;
-	fast_take(f, &t);
-	if (t.code == TC_ARROW) {
-		if (f->la->kind != TOK_IDENT)
-			return NULL;
-		fast_take(f, &u);
-		return add_field(f->p, e, u);
-	}
-	Expr *index = fast_assign(f);
-	if (!index || !fast_expect(f, ']', &u))
-		return NULL;
-	return add_index(f->p, e, t.loc, index);
-}
-
-static Expr *fast_postfix(Fast *f)
-{
-	Expr *e = fast_atom(f);
-	Token t;
-	while (e) {
-		switch (f->la_tok) {
-		case T_INC:
-		case T_DEC:
-			fast_take(f, &t);
-			e = unary(f->p, E_POST, t.code == TC_INC ? OP_INC : OP_DEC,
-				  t.loc, e);
-			break;
-		case T_ARROW:
-		case '[':
-			e = fast_component(f, e);
-			break;
-		default:
-			return e;
-		}
-	}
-	return NULL;
-}
-
-/* The prefix operators by grammar token, OP_NONE for other tokens. */
-static const uint8_t prefix_ops[YYMAXUTOK + 1] = {
-	['-'] = OP_NEG, ['+'] = OP_PLUS, ['!'] = OP_NOT, ['~'] = OP_BITNOT,
-	['&'] = OP_ADDR, [T_INC] = OP_INC, [T_DEC] = OP_DEC,
-};
-
-static Op prefix_op(int tok)
-{
-	return tok >= 0 && tok <= YYMAXUTOK ? (Op)prefix_ops[tok] : OP_NONE;
-}
-
-static Expr *fast_unary(Fast *f)
-{
-	Op op = prefix_op(f->la_tok);
-	if (op == OP_NONE)
-		return fast_postfix(f);
-	if (++f->depth > FAST_DEPTH_MAX)
-		return NULL;
-	Token t;
-	fast_take(f, &t);
-	Expr *a = fast_unary(f);
-	f->depth--;
-	return a ? unary(f->p, E_UNARY, op, t.loc, a) : NULL;
-}
-
-/* The binary operators by grammar token, with their binding strength as
-   %left declares it, 0 for other tokens; `in` binds between && and |. */
-static const struct {
-	uint8_t prec;
-	uint8_t op;	/* Op, OP_NONE for `in` */
-} infix_ops[YYMAXUTOK + 1] = {
-	[T_OROR] = {1, OP_OROR}, [T_ANDAND] = {2, OP_ANDAND},
-	[T_IN] = {3, OP_NONE},
-	['|'] = {4, OP_BITOR}, ['^'] = {5, OP_BITXOR}, ['&'] = {6, OP_BITAND},
-	[T_EQ] = {7, OP_EQ}, [T_NE] = {7, OP_NE}, ['<'] = {7, OP_LT},
-	[T_LE] = {7, OP_LE}, ['>'] = {7, OP_GT}, [T_GE] = {7, OP_GE},
-	[T_SHL] = {8, OP_SHL}, [T_SHR] = {8, OP_SHR},
-	['.'] = {9, OP_CONCAT},
-	['+'] = {10, OP_ADD}, ['-'] = {10, OP_SUB},
-	['*'] = {11, OP_MUL}, ['/'] = {11, OP_DIV}, ['%'] = {11, OP_MOD},
-};
-
-static int infix_prec(int tok, Op *op)
-{
-	if (tok < 0 || tok > YYMAXUTOK)
-		return 0;
-	*op = (Op)infix_ops[tok].op;
-	return infix_ops[tok].prec;
-}
-
-/* `in` takes a name or a name[slice] on its right, nothing more. */
-static Expr *fast_in(Fast *f, Expr *key, Loc loc)
-{
-	Token name;
-	if (!fast_expect(f, T_IDENT, &name))
-		return NULL;
-	Expr *array = f->la_tok == '[' ? fast_index(f, name)
-				       : ident(f->p, name);
-	return array ? in_expr(f->p, loc, list_one(f->p, key), array) : NULL;
-}
-
-/* Operators binding at least as strongly as `min`, left-associative. */
-static Expr *fast_binary(Fast *f, int min)
-{
-	Expr *left = fast_unary(f);
-	Op op = OP_NONE;
-	for (int prec; left && (prec = infix_prec(f->la_tok, &op)) >= min;) {
-		Token t;
-		fast_take(f, &t);
-		if (op == OP_NONE) {
-			left = fast_in(f, left, t.loc);
-			continue;
-		}
-		Expr *right = fast_binary(f, prec + 1);
-		left = right ? binary(f->p, E_BINARY, op, t.loc, left, right)
-			     : NULL;
-	}
-	return left;
-}
-
-static Expr *fast_ternary(Fast *f);
-
-/* The rest of a conditional after `c`, at the '?'. */
-__attribute__((noinline)) static Expr *fast_cond(Fast *f, Expr *c)
-{
-	if (++f->depth > FAST_DEPTH_MAX)
-		return NULL;
-	Token q, colon;
-	fast_take(f, &q);
-	Expr *a = fast_assign(f);
-	if (!a || !fast_expect(f, ':', &colon))
-		return NULL;
-	Expr *b = fast_ternary(f);
-	f->depth--;
-	return b ? ternary(f->p, q.loc, c, a, b) : NULL;
-}
-
-/* ternary: binary [ '?' expr ':' ternary ] */
-static Expr *fast_ternary(Fast *f)
-{
-	Expr *c = fast_binary(f, 1);
-	return c && f->la_tok == '?' ? fast_cond(f, c) : c;
-}
-
-/* The rest of an assignment to `lhs`, at its operator. */
-__attribute__((noinline)) static Expr *fast_assignment(Fast *f, Expr *lhs)
-{
-	Token t;
-	fast_take(f, &t);
-	Expr *rhs = fast_assign(f);
-	return rhs ? binary(f->p, E_ASSIGN, assign_op(&t), t.loc, lhs, rhs)
-		   : NULL;
-}
-
-/* expr: ternary [ ('=' | ASSIGNOP) expr ].  The rare parts are out of
-   line, so that the common one keeps no token of its own. */
-static Expr *fast_assign(Fast *f)
-{
-	if (++f->depth > FAST_DEPTH_MAX)
-		return NULL;
-	Expr *lhs = fast_ternary(f);
-	if (lhs && (f->la_tok == '=' || f->la_tok == T_ASSIGNOP))
-		lhs = fast_assignment(f, lhs);
-	f->depth--;
-	return lhs;
-}
-
-/* ------------------------------------------------------------- entry */
-
-static bool starts_expr(int tok)
-{
-	return tok == T_IDENT || tok == T_NUMBER || tok == T_STRING ||
-	       tok == T_DOLLAR || tok == '(' || tok == T_AT_OP ||
-	       prefix_op(tok) != OP_NONE;
-}
-
-/*
- * Whether the parser, with the state stack `v`, would start an
- * expression with the token `first`: it reduces for `first` exactly as
- * for a whole expression, so `first` is not taken as the continuation
- * of what came before (the '-' of `x = a` then `-b`, the '(' of a call).
- * `v` is left as before the shift of the expression.
- */
-static bool starts_here(SimStack *v, int first)
-{
-	return sim_reduce(v, YYTRANSLATE(T_PEXPR), YYTRANSLATE(first));
-}
-
-/* Whether the parser, at `v` from starts_here(), takes the expression
-   and then the token `end`. */
-static bool takes(SimStack *v, int end)
-{
-	return end >= 0 && sim_shift(v, YYTRANSLATE(T_PEXPR)) &&
-	       sim_shift(v, YYTRANSLATE(end));
-}
-
-/*
- * Parses the expression that starts with `first`, just read, in a
- * parser state that takes one.  NULL when the fast path leaves the
- * tokens to the grammar, with everything it read put back.
- */
-static Expr *fast_expr(Parser *p, const yy_state_t *bottom,
-		       const yy_state_t *top, const Token *first)
-{
-	if (!p->sim_memo)
-		p->sim_memo = xcalloc(SIM_MEMO_SIZE, sizeof *p->sim_memo);
-	SimStack v;
-	sim_init(&v, bottom, top, p->sim_memo);
-	if (!starts_here(&v, raw_token(first))) {
-		push_back(p, *first);
-		return NULL;
-	}
-	Fast f;
-	FastSave save = fast_begin(p, &f, first);
-	Expr *e = fast_assign(&f);
-	if (e && takes(&v, end_token(p, f.la))) {
-		fast_commit(p, p->fast_n - 1);
-		push_back(p, *f.la);	/* the token after it */
-		return e;
-	}
-	fast_undo(p, &save);
-	return NULL;
-}
-
-/* ------------------------------------------------------------ bodies */
-
-/*
- * A body in braces is parsed the same way, statements by recursive
- * descent and expressions as above, and handed to the grammar as one
- * PBODY token once it has shifted the '{': by then it has made the
- * reductions that '{' ends, with their actions and the errors they
- * report, so that messages come in the grammar's order.  No reading
- * ahead follows the closing '}' either, for the same reason.  The fast
- * path gives up like the expression path: on anything it leaves to the
- * grammar, the tokens it read go back.  Inside a body the context yylex
- * keeps changes only with braces and parentheses, which it counts as
- * classify() would; the statement builders' own checks
- * (`return` outside a function, sort marks) are made before they run,
- * so that a body given up never reports anything twice.
- */
-
-/* The grammar token of the lookahead where a statement may start: as
-   the expression path sees it, or a keyword. */
-static int stmt_token(const Fast *f)
-{
-	const Token *t = f->la;
-	if (t->kind == TOK_IDENT && t->code)
-		return keyword_tokens[t->code];
-	return f->la_tok;
-}
-
-/* Takes a '{' or '}' with the brace count classify() keeps. */
-static void fast_take_brace(Fast *f, Token *t)
-{
-	if (f->la_tok == '{')
-		open_brace(f->p, f->la->loc);
-	else if (f->p->braces > 0)
-		f->p->braces--;
-	fast_take(f, t);
-}
-
-static Stmt *fast_stmt(Fast *f);
-
-/* stmts, up to the '}' that ends them; false if the fast path leaves
-   them to the grammar. */
-static bool fast_stmts(Fast *f, List *stmts)
-{
-	while (f->la_tok != '}') {
-		Stmt *st = fast_stmt(f);
-		if (!st)
-			return false;
-		if (st->kind != S_EMPTY)
-			*stmts = list_add(f->p, *stmts, st);
-	}
-	return true;
-}
-
-/* stmts '}' after a '{' at `loc`. */
-static Stmt *fast_block_rest(Fast *f, Loc loc)
-{
-	List stmts = {0};
-	Token t;
-	if (!fast_stmts(f, &stmts))
-		return NULL;
-	fast_take_brace(f, &t);
-	return block(f->p, loc, stmts);
-}
-
-static Stmt *fast_block_stmt(Fast *f)
-{
-	Token t;
-	if (f->la_tok != '{')
-		return NULL;
-	fast_take_brace(f, &t);
-	return fast_block_rest(f, t.loc);
-}
-
-/* '(' expr ')' */
-static Expr *fast_paren_expr(Fast *f)
-{
-	Token t;
-	if (!fast_expect(f, '(', &t))
-		return NULL;
-	Expr *e = fast_assign(f);
-	return e && fast_expect(f, ')', &t) ? e : NULL;
-}
-
-/* The keywords and tokens, besides those of an expression and '{',
-   that start a statement. */
-static bool starts_stmt(int tok)
-{
-	switch (tok) {
-	case ';': case T_IF: case T_WHILE: case T_FOR: case T_FOREACH:
-	case T_TRY: case T_BREAK: case T_CONTINUE: case T_NEXT:
-	case T_RETURN: case T_DELETE:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* What may follow a simple statement here: anything the grammar would
-   not take as more of its expression (=~, a '$' suffix, a binary or
-   postfix operator), and that does not need classify() (a declaration
-   keyword, an invalid token). */
-static bool fast_stmt_ends(const Fast *f)
-{
-	int tok = stmt_token(f);
-	if (starts_stmt(tok))
-		return true;
-	switch (tok) {
-	case '}': case '{': case T_ELSE: case '(': case T_IDENT:
-	case T_NUMBER: case T_STRING: case T_DOLLAR: case T_AT_OP:
-	case '!': case '~':
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* simple [';'] after its keyword, if any, at `loc` */
-static Stmt *fast_simple(Fast *f, StmtKind kind, Loc loc, Expr *e)
-{
-	Token t;
-	if (!fast_stmt_ends(f))
-		return NULL;
-	Stmt *st = simple(f->p, kind, loc, e);
-	if (f->la_tok == ';')
-		fast_take(f, &t);
-	return st;
-}
-
-/* RETURN [expr]: with a value when one can start here, as the grammar
-   shifts rather than reduce. */
-static Stmt *fast_return(Fast *f, Loc loc)
-{
-	if (!f->p->in_function)
-		return NULL;	/* the grammar reports it */
-	const Token *t = f->la;
-	Expr *e = NULL;
-	if (starts_expr(f->la_tok)) {
-		if (!(e = fast_assign(f)))
-			return NULL;
-	} else if (t->kind == TOK_EMBEDDED || t->kind == TOK_AT ||
-		   f->la_tok == '[') {
-		return NULL;	/* an expression the fast path leaves */
-	}
-	return fast_simple(f, S_RETURN, loc, e);
-}
-
-static Stmt *fast_if(Fast *f, Loc loc)
-{
-	Token t;
-	Expr *c = fast_paren_expr(f);
-	Stmt *a = c ? fast_stmt(f) : NULL, *b = NULL;
-	if (!a)
-		return NULL;
-	if (stmt_token(f) == T_ELSE) {
-		fast_take(f, &t);
-		if (!(b = fast_stmt(f)))
-			return NULL;
-	}
-	return if_stmt(f->p, loc, c, a, b);
-}
-
-/* An expression up to `end`, or none when `end` comes at once. */
-static bool fast_opt_expr(Fast *f, int end, Expr **e)
-{
-	Token t;
-	*e = NULL;
-	if (f->la_tok != end && !(*e = fast_assign(f)))
-		return false;
-	return end == ')' ? f->la_tok == ')' : fast_expect(f, end, &t);
-}
-
-static Stmt *fast_for(Fast *f, Loc loc)
-{
-	Token t;
-	Expr *init, *cond, *incr;
-	if (!fast_expect(f, '(', &t) || !fast_opt_expr(f, ';', &init) ||
-	    !fast_opt_expr(f, ';', &cond) || !fast_opt_expr(f, ')', &incr) ||
-	    !fast_expect(f, ')', &t))
-		return NULL;
-	Stmt *body = fast_stmt(f);
-	return body ? loop(f->p, S_FOR, loc, init, cond, incr, body) : NULL;
-}
-
-/* A '+' or '-' sort mark after `e`, if there is one; counts marks. */
-static Expr *fast_sort_mark(Fast *f, Expr *e, int *marks)
-{
-	Token t;
-	if (e && (f->la_tok == '+' || f->la_tok == '-')) {
-		fast_take(f, &t);
-		e = sort_mark(f->p, e, t);
-		++*marks;
-	}
-	return e;
-}
-
-/* fe_var: a name, with or without a sort mark */
-static Expr *fast_fe_var(Fast *f, int *marks)
-{
-	Token name;
-	if (!fast_expect(f, T_IDENT, &name))
-		return NULL;
-	return fast_sort_mark(f, ident(f->p, name), marks);
-}
-
-/* '[' fe_keys ']', at the '[' */
-static bool fast_fe_keys(Fast *f, List *keys, int *marks)
-{
-	Token t;
-	fast_take(f, &t);
-	do {
-		Expr *k = fast_fe_var(f, marks);
-		if (!k)
-			return false;
-		*keys = list_add(f->p, *keys, k);
-	} while (fast_expect(f, ',', &t));
-	return fast_expect(f, ']', &t);
-}
-
-/* fe_array: @op(...), or a name or name[slice] with an optional sort
-   mark, maybe on one of its statistics. */
-static Expr *fast_fe_array(Fast *f, int *marks)
-{
-	Token name, agg;
-	if (f->la_tok == T_AT_OP) {
-		fast_take(f, &agg);
-		return fast_at(f, agg);
-	}
-	if (!fast_expect(f, T_IDENT, &name))
-		return NULL;
-	Expr *a = f->la_tok == '[' ? fast_index(f, name) : ident(f->p, name);
-	if (a && f->la_tok == T_AT_OP) {
-		AtOp op = ast_at_lookup(f->la->text);
-		if (op < AT_COUNT || op > AT_VARIANCE)
-			return NULL;	/* the grammar reports it */
-		fast_take(f, &agg);
-		if (f->la_tok != '+' && f->la_tok != '-')
-			return NULL;
-		a = sort_agg(f->p, a, agg);
-	}
-	return fast_sort_mark(f, a, marks);
-}
-
-static Stmt *fast_foreach(Fast *f, Loc loc)
-{
-	Token t;
-	List keys = {0};
-	Expr *value = NULL, *limit = NULL;
-	int marks = 0;
-	if (!fast_expect(f, '(', &t))
-		return NULL;
-	if (f->la_tok == '[') {
-		if (!fast_fe_keys(f, &keys, &marks))
-			return NULL;
-	} else {
-		Expr *v = fast_fe_var(f, &marks);
-		if (!v)
-			return NULL;
-		if (f->la_tok == '=') {
-			fast_take(f, &t);
-			value = v;
-			v = NULL;
-			if (f->la_tok == '[' ? !fast_fe_keys(f, &keys, &marks)
-					     : !(v = fast_fe_var(f, &marks)))
-				return NULL;
-		}
-		if (v)
-			keys = list_one(f->p, v);
-	}
-	if (!fast_expect(f, T_IN, &t))
-		return NULL;
-	Expr *array = fast_fe_array(f, &marks);
-	if (!array || marks > 1)	/* the grammar reports two marks */
-		return NULL;
-	if (stmt_token(f) == T_LIMIT) {
-		fast_take(f, &t);
-		if (!(limit = fast_assign(f)))
-			return NULL;
-	}
-	if (!fast_expect(f, ')', &t))
-		return NULL;
-	Stmt *body = fast_stmt(f);
-	return body ? foreach(f->p, loc, value, keys, array, limit, body)
-		    : NULL;
-}
-
-static Stmt *fast_try(Fast *f, Loc loc)
-{
-	Token t, name;
-	Expr *var = NULL;
-	Stmt *body = fast_block_stmt(f);
-	if (!body || stmt_token(f) != T_CATCH)
-		return NULL;
-	fast_take(f, &t);
-	if (f->la_tok == '(') {
-		fast_take_paren(f, &t);
-		if (!fast_expect(f, T_IDENT, &name) || !fast_expect(f, ')', &t))
-			return NULL;
-		var = ident(f->p, name);
-	}
-	Stmt *handler = fast_block_stmt(f);
-	return handler ? try_stmt(f->p, loc, body, var, handler) : NULL;
-}
-
-/* One statement: a block, a simple statement, or one of the compound
-   ones.  Nesting deeper than FAST_DEPTH_MAX is left to the grammar. */
-static Stmt *fast_stmt(Fast *f)
-{
-	Token t;
-	int tok = stmt_token(f);
-	if (starts_expr(tok)) {
-		Loc loc = f->la->loc;
-		Expr *e = fast_assign(f);
-		return e ? fast_simple(f, S_EXPR, loc, e) : NULL;
-	}
-	if (++f->depth > FAST_DEPTH_MAX)
-		return NULL;
-	if (tok == '{') {
-		Stmt *st = fast_block_stmt(f);
-		f->depth--;
-		return st;
-	}
-	if (!starts_stmt(tok)) {
-		/* Not taken: the grammar reports it having read no further,
-		   and so must the fast path, lest an error in the tokens
-		   after it be reported first. */
-		f->depth--;
-		return NULL;
-	}
-	fast_take(f, &t);
-	Stmt *st;
-	switch (tok) {
-	case ';': st = ast_stmt(f->p->s, S_EMPTY, t.loc); break;
-	case T_IF: st = fast_if(f, t.loc); break;
-	case T_WHILE: {
-		Expr *c = fast_paren_expr(f);
-		Stmt *body = c ? fast_stmt(f) : NULL;
-		st = body ? loop(f->p, S_WHILE, t.loc, NULL, c, NULL, body)
-			  : NULL;
-		break;
-	}
-	case T_FOR: st = fast_for(f, t.loc); break;
-	case T_FOREACH: st = fast_foreach(f, t.loc); break;
-	case T_TRY: st = fast_try(f, t.loc); break;
-	case T_BREAK: st = fast_simple(f, S_BREAK, t.loc, NULL); break;
-	case T_CONTINUE: st = fast_simple(f, S_CONTINUE, t.loc, NULL); break;
-	case T_NEXT: st = fast_simple(f, S_NEXT, t.loc, NULL); break;
-	case T_RETURN: st = fast_return(f, t.loc); break;
-	case T_DELETE: {
-		Expr *e = fast_assign(f);
-		st = e ? fast_simple(f, S_DELETE, t.loc, e) : NULL;
-		break;
-	}
-	default: st = NULL;	/* not reached: see starts_stmt() */
-	}
-	f->depth--;
-	return st;
-}
-
-/*
- * Parses a body from `first`, the token after its '{', up to its '}'
- * and no further, where the parser has just shifted the '{'.  NULL when
- * the fast path leaves it to the grammar, with everything it read put
- * back.
- */
-static Stmt *fast_body(Parser *p, const Token *first)
-{
-	Loc brace = p->cur.loc;
-	Fast f;
-	List stmts = {0};
-	FastSave save = fast_begin(p, &f, first);
-	if (fast_stmts(&f, &stmts)) {
-		if (p->braces > 0)
-			p->braces--;	/* the '}', now f.la, is taken */
-		fast_commit(p, p->fast_n);
-		return block(p, brace, stmts);
-	}
-	fast_undo(p, &save);
-	return NULL;
 }
 
 /* ==================================================== error messages */
 
 /* Token codes of the categories messages name instead of listing. */
 static const int expr_start[] = {
-	T_PEXPR, T_IDENT, T_NUMBER, T_STRING, T_DOLLAR, T_EMBEDDED, T_AT_CAST,
+	T_IDENT, T_NUMBER, T_STRING, T_DOLLAR, T_EMBEDDED, T_AT_CAST,
 	T_AT_VAR, T_AT_OP, '(', '[', '-', '+', '!', '~', '&', T_INC, T_DEC, 0
 };
 static const int stmt_start[] = {
@@ -2904,7 +1715,6 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 	Expected x = {0};
 	for (int i = 0; i < n; i++)
 		x.has[v[i]] = true;
-	x.has[YYTRANSLATE(T_PBODY)] = false;	/* stmts are there too */
 	if (take(&x, decl_start, T_GLOBAL, "a declaration"))
 		x.has[YYSYMBOL_YYEOF] = false;
 	if (take(&x, stmt_start, T_WHILE, "a statement"))
@@ -2937,7 +1747,6 @@ static void describe_expected(const yysymbol_kind_t *v, int n, StrBuf *out)
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
 {
-	p->fast_off = true;
 	close_after_error(p);
 	if (memcmp(&p->cur.loc, &p->last_error, sizeof(Loc)) == 0)
 		return 0;
@@ -2961,7 +1770,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
 
 static void yyerror(Loc *loc, Parser *p, const char *msg)
 {
-	p->fast_off = true;
 	error_at(p, *loc, 1, "%s", msg);
 }
 
@@ -2969,32 +1777,13 @@ static void yyerror(Loc *loc, Parser *p, const char *msg)
 
 struct AstFile *parse_file(Session *s, uint16_t file)
 {
-	return parse_file_ahead(s, file, NULL);
-}
-
-/* SONDE_PARSE_FAST=0 turns the fast paths off, so that the tests can
-   compare what they build and report with the grammar's own. */
-static bool fast_paths_off(void)
-{
-	const char *env = getenv("SONDE_PARSE_FAST");
-	return env && strcmp(env, "0") == 0;
-}
-
-struct AstFile *parse_file_ahead(Session *s, uint16_t file,
-				 const ParseAhead *ahead)
-{
-	Parser p = {.s = s, .file = file, .ahead = ahead,
-		    .fast_off = fast_paths_off()};
+	Parser p = {.s = s, .file = file};
 	p.pp = pp_open(s, file);
 	if (!p.pp)
 		return NULL;
-	if (ahead)
-		pp_set_idle(p.pp, ahead->idle, ahead->arg);
 	int errors_before = s->nerrors;
 	sonde_yyparse(&p);
-	diag_release_all(s);	/* of tokens read and never taken */
 	s->parse_tokens += p.ntokens;
-	s->parse_fast_tokens += p.fast_tokens;
 	pp_close(p.pp);
 	const SrcFile *src = src_get(s, file);
 	if (p.ntokens <= 1 && p.ndecls == 0 && !src->is_tapset &&
@@ -3007,8 +1796,6 @@ struct AstFile *parse_file_ahead(Session *s, uint16_t file,
 	free(p.decls);
 	free(p.brace_locs);
 	free(p.pend);
-	free(p.fast_toks);
-	free(p.sim_memo);
 	for (ScratchBlock *b = p.scratch_first, *next; b; b = next) {
 		next = b->next;
 		free(b);

@@ -178,18 +178,22 @@ typedef struct Cond {
 } Cond;
 
 struct Preproc {
-	PpHead h;		/* first: pp_next reads it (parse.h) */
 	Session *s;
+	Lexer *lx;
+	int nframes;		/* macro expansions being read */
+	int from;		/* frame of the last raw token, -1: the lexer */
+	bool has_back;		/* a raw token pushed back */
+	bool has_ahead;		/* a token read ahead, after a string */
 	Frame *frames;
 	int frames_cap;
 	Cond *conds;
 	int nconds, conds_cap;
 	Map local;		/* this file's own macros */
 	Map *defs;		/* where @define puts definitions */
-	Token back;		/* one raw token pushed back (h.has_back) */
+	Token back;		/* one raw token pushed back (has_back) */
 	int back_from;
 	Token ahead;		/* one token read ahead for string joining
-				   (h.has_ahead) */
+				   (has_ahead) */
 	StrBuf join;
 	long expansions;	/* macro uses expanded so far */
 	struct utsname uts;	/* the host, read on first use */
@@ -262,20 +266,20 @@ static void cond_unterminated(Preproc *pp, const Cond *c)
 
 static void pop_frame(Preproc *pp)
 {
-	int top = --pp->h.nframes;
+	int top = --pp->nframes;
 	while (pp->nconds && pp->conds[pp->nconds - 1].src >= top)
 		cond_unterminated(pp, &pp->conds[--pp->nconds]);
 }
 
 static int push_frame(Preproc *pp, Frame f)
 {
-	if (pp->h.nframes == pp->frames_cap) {
+	if (pp->nframes == pp->frames_cap) {
 		pp->frames_cap = pp->frames_cap ? pp->frames_cap * 2 : 16;
 		pp->frames = xrealloc(pp->frames,
 				      (size_t)pp->frames_cap * sizeof *pp->frames);
 	}
-	pp->frames[pp->h.nframes] = f;
-	return pp->h.nframes++;
+	pp->frames[pp->nframes] = f;
+	return pp->nframes++;
 }
 
 static Token frame_token(Frame *f)
@@ -293,22 +297,22 @@ static Token frame_token(Frame *f)
 /* Next token without any processing, from the innermost frame. */
 static Token read_raw(Preproc *pp)
 {
-	if (pp->h.has_back) {
-		pp->h.has_back = false;
-		pp->h.from = pp->back_from;
+	if (pp->has_back) {
+		pp->has_back = false;
+		pp->from = pp->back_from;
 		return pp->back;
 	}
-	while (pp->h.nframes) {
-		Frame *f = &pp->frames[pp->h.nframes - 1];
+	while (pp->nframes) {
+		Frame *f = &pp->frames[pp->nframes - 1];
 		if (f->pos < f->toks.n) {
-			pp->h.from = pp->h.nframes - 1;
+			pp->from = pp->nframes - 1;
 			return frame_token(f);
 		}
 		pop_frame(pp);
 	}
-	pp->h.from = -1;
+	pp->from = -1;
 	Token t;
-	lex_next(pp->h.lx, &t);
+	lex_next(pp->lx, &t);
 	return t;
 }
 
@@ -316,7 +320,7 @@ static Token read_raw(Preproc *pp)
 static bool read_same(Preproc *pp, int from, Token *t)
 {
 	if (from < 0) {
-		lex_next(pp->h.lx, t);
+		lex_next(pp->lx, t);
 		return t->kind != TOK_EOF;
 	}
 	Frame *f = &pp->frames[from];
@@ -330,7 +334,7 @@ static void push_back(Preproc *pp, Token t, int from)
 {
 	pp->back = t;
 	pp->back_from = from;
-	pp->h.has_back = true;
+	pp->has_back = true;
 }
 
 /* ------------------------------------------------------- script arguments */
@@ -430,7 +434,7 @@ static bool expand_dollar(Preproc *pp, Token *t, int from)
 		*t = error_tok(t->loc);
 		return true;
 	}
-	if (arg_recursive(pp, from, (int)idx) || pp->h.nframes >= FRAMES_MAX) {
+	if (arg_recursive(pp, from, (int)idx) || pp->nframes >= FRAMES_MAX) {
 		diag_at(pp->s, DIAG_PARSE_ERROR, t->loc, width(t),
 			"recursive use of command line argument %s", t->text);
 		*t = error_tok(t->loc);
@@ -545,7 +549,7 @@ static int expansion_file(Preproc *pp, const Macro *m, Loc use)
 /* Expands a use of `m`; false with an error token in *t on failure. */
 static bool invoke(Preproc *pp, const Macro *m, Token *t, int from)
 {
-	if (macro_recursive(pp, from, m) || pp->h.nframes >= FRAMES_MAX) {
+	if (macro_recursive(pp, from, m) || pp->nframes >= FRAMES_MAX) {
 		diag_at(pp->s, DIAG_PARSE_ERROR, t->loc, width(t),
 			"recursive macro expansion of '@%s'", m->name);
 		*t = error_tok(t->loc);
@@ -576,7 +580,7 @@ static bool invoke(Preproc *pp, const Macro *m, Token *t, int from)
 		}
 	}
 	push_frame(pp, (Frame){ .toks = m->body, .macro = m, .args = args,
-				.up = from, .scope = pp->h.nframes,
+				.up = from, .scope = pp->nframes,
 				.file = expansion_file(pp, m, t->loc),
 				.first_flags = t->flags });
 	return true;
@@ -626,7 +630,7 @@ static Token next_expanded(Preproc *pp)
 		Token t = read_raw(pp);
 		if (t.kind != TOK_DOLLAR && t.kind != TOK_AT)
 			return t;
-		int from = pp->h.from;
+		int from = pp->from;
 		char c = t.text[1];
 		bool arg = (c >= '0' && c <= '9') || c == '#';
 		if (t.kind == TOK_DOLLAR) {
@@ -664,7 +668,7 @@ static bool define_error(Preproc *pp, Token *at, Token u, const char *what)
 			break;
 	}
 	if (u.kind != TOK_EOF)
-		push_back(pp, u, pp->h.from);
+		push_back(pp, u, pp->from);
 	return true;
 }
 
@@ -1171,7 +1175,7 @@ static bool or_expr(CondParser *cp)
 static int skip_branch(Preproc *pp, bool stop_at_else)
 {
 	int depth = 0, nconds = pp->nconds, end = 0;
-	lex_set_lenient(pp->h.lx, true);
+	lex_set_lenient(pp->lx, true);
 	for (;;) {
 		Token u = read_raw(pp);
 		if (u.kind == TOK_EOF || pp->nconds < nconds)
@@ -1186,7 +1190,7 @@ static int skip_branch(Preproc *pp, bool stop_at_else)
 			break;
 		}
 	}
-	lex_set_lenient(pp->h.lx, false);
+	lex_set_lenient(pp->lx, false);
 	return end;
 }
 
@@ -1230,7 +1234,7 @@ static int resync(Preproc *pp, Token cur)
 /* '%(' cond '%?' tokens [ '%:' tokens ] '%)' -- after the '%(' */
 static void open_cond(Preproc *pp, Token t)
 {
-	int src = pp->h.from;
+	int src = pp->from;
 	CondParser cp = { .pp = pp };
 	advance(&cp);
 	bool v = or_expr(&cp);
@@ -1318,7 +1322,7 @@ static Token join_strings(Preproc *pp, Token t)
 	Token u = next_token(pp);
 	if (u.kind != TOK_STRING) {
 		pp->ahead = u;
-		pp->h.has_ahead = true;
+		pp->has_ahead = true;
 		return t;
 	}
 	StrBuf *b = &pp->join;
@@ -1329,18 +1333,18 @@ static Token join_strings(Preproc *pp, Token t)
 		u = next_token(pp);
 	} while (u.kind == TOK_STRING);
 	pp->ahead = u;
-	pp->h.has_ahead = true;
+	pp->has_ahead = true;
 	t.text = arena_strndup(&pp->s->arena, b->data, b->len);
 	t.len = (uint32_t)b->len;
 	return t;
 }
 
 /* The next token through expansion, conditionals and string joining. */
-static void next_slow(Preproc *pp, Token *out)
+void pp_next(Preproc *pp, Token *out)
 {
 	Token t;
-	if (pp->h.has_ahead) {
-		pp->h.has_ahead = false;
+	if (pp->has_ahead) {
+		pp->has_ahead = false;
 		t = pp->ahead;
 	} else {
 		t = next_token(pp);
@@ -1348,55 +1352,21 @@ static void next_slow(Preproc *pp, Token *out)
 	*out = t.kind == TOK_STRING ? join_strings(pp, t) : t;
 }
 
-/* A string literal read on the fast path: the token after it decides
-   whether it is joined with more.  Usually that is a plain token, which
-   waits as the one read ahead. */
-static void string_then(Preproc *pp, Token *out)
-{
-	Token u;
-	lex_next(pp->h.lx, &u);
-	if (pp_plain(&u)) {
-		pp->ahead = u;
-		pp->h.has_ahead = true;
-		return;
-	}
-	push_back(pp, u, -1);
-	*out = join_strings(pp, *out);
-}
-
-void pp_next_slow(Preproc *pp, Token *out, bool read)
-{
-	if (read) {
-		/* pp_next's fast path read `out`, which is not plain. */
-		if (out->kind == TOK_STRING) {
-			string_then(pp, out);
-			return;
-		}
-		push_back(pp, *out, -1);
-	}
-	next_slow(pp, out);
-}
-
 Preproc *pp_open(Session *s, uint16_t file)
 {
 	Preproc *pp = xcalloc(1, sizeof *pp);
 	pp->s = s;
-	pp->h.lx = lex_open(s, file);
+	pp->lx = lex_open(s, file);
 	pp->defs = &pp->local;
-	pp->h.from = -1;
+	pp->from = -1;
 	return pp;
-}
-
-void pp_set_idle(Preproc *pp, bool (*idle)(void *arg), void *arg)
-{
-	lex_set_idle(pp->h.lx, idle, arg);
 }
 
 void pp_close(Preproc *pp)
 {
 	if (!pp)
 		return;
-	lex_close(pp->h.lx);
+	lex_close(pp->lx);
 	map_free(&pp->local);
 	free(pp->frames);
 	free(pp->conds);

@@ -26,7 +26,6 @@ static void strlist_free(StrList *l)
 
 void session_free(Session *s)
 {
-	diag_release_all(s);	/* nothing held is lost */
 	strlist_free(&s->script_args);
 	strlist_free(&s->extra_scripts);
 	strlist_free(&s->include_dirs);

@@ -37,8 +37,7 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 typedef struct ArenaBlock ArenaBlock;
 typedef struct Arena {
 	ArenaBlock *head;
-	char *cur, *end;   /* the free part of the head block (of a large
-			      one, the part faulted in so far) */
+	char *cur, *end;   /* the free part of the head block */
 	size_t used_total; /* bytes handed out, for memory statistics */
 } Arena;
 
@@ -58,7 +57,6 @@ static inline void *arena_alloc(Arena *a, size_t n)
 }
 char *arena_strndup(Arena *a, const char *s, size_t n);
 char *arena_strdup(Arena *a, const char *s);
-void arena_adopt(Arena *a, Arena *from);	/* moves from's blocks into a */
 void arena_free(Arena *a);
 
 /* Growable byte buffer; `data` is always NUL-terminated. */
@@ -77,10 +75,6 @@ void sb_free(StrBuf *b);
 
 /* Reads a whole file (or stdin for "-"); NULL with errno set on failure. */
 char *read_file(const char *path, size_t *len_out);
-/* Like read_file, but a large regular file may come back mapped, with
-   *mapped_out set to its length (0 when read); unload_file frees both. */
-char *load_file(const char *path, size_t *len_out, size_t *mapped_out);
-void unload_file(char *text, size_t mapped);
 
 /* ------------------------------------------------------------- source.c */
 
@@ -104,8 +98,7 @@ typedef struct SrcFile {
 	Loc from;		/* expansion site, line 0 for real files */
 	const char *what;	/* for expansions: "macro 'foo'", "argument $1" */
 	bool is_tapset;		/* comes from the tapset library */
-	bool owns_text;		/* text is freed with the session (unload_file) */
-	size_t mapped;		/* owned text is a file mapping of this size */
+	bool owns_text;		/* text is freed with the session */
 	uint32_t *line_starts;	/* diag.c: offsets of lines, built on first use */
 	uint32_t nlines;
 } SrcFile;
@@ -121,9 +114,6 @@ uint16_t src_add_expansion(struct Session *s, const char *name,
 /* Like src_add, but the session takes over the malloc'd text. */
 uint16_t src_add_owned(struct Session *s, const char *name, char *text,
 		       size_t len);
-/* The same for a text from load_file, `mapped` as it set it. */
-uint16_t src_add_loaded(struct Session *s, const char *name, char *text,
-			size_t len, size_t mapped);
 const SrcFile *src_get(const struct Session *s, uint16_t file);
 void src_free_all(struct Session *s);
 
@@ -154,19 +144,6 @@ void diag_error(struct Session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Prints "file:line:col" for a location into a buffer. */
 void diag_loc_str(const struct Session *s, Loc loc, StrBuf *out);
-
-/*
- * Holding back: while s->diag_hold is set, diagnostics are kept rather
- * than printed, and neither counted; diag_end_hold() closes what was
- * kept since the hold began as one entry, and diag_release() prints and
- * counts the oldest entry.  The parser holds what reading a token
- * reports until the grammar takes that token, since it may read tokens
- * ahead and put them back.
- */
-static inline void diag_begin_hold(struct Session *s);
-static inline bool diag_end_hold(struct Session *s);
-void diag_release(struct Session *s);
-void diag_release_all(struct Session *s);
 
 /* ------------------------------------------------- lexer.l, preprocess.c */
 
@@ -229,8 +206,6 @@ typedef struct Token {
 	uint8_t kind;	/* TokKind */
 	uint8_t flags;	/* TF_* */
 	uint8_t code;	/* TokCode */
-	uint8_t held;	/* the parser's: what reading it reported is held
-			   back until the grammar takes it (diag.c) */
 	uint32_t len;	/* length of text (strings may hold NUL bytes) */
 	Loc loc;
 	const char *text; /* NUL-terminated: arena-owned, or static for
@@ -319,27 +294,8 @@ typedef struct Session {
 	int nerrors, nwarnings;
 	bool use_color;			/* resolved from `color` and isatty */
 	FILE *diag_out;			/* stderr unless redirected by tests */
-	/* Pass 1: tokens the grammar took, and of those the ones its fast
-	   paths parsed (-vv). */
-	size_t parse_tokens, parse_fast_tokens;
-	bool diag_hold;			/* see diag_begin_hold */
-	bool diag_held_open;		/* an entry kept since the hold began */
-	struct HeldDiags *held;		/* entries not yet released */
+	size_t parse_tokens;		/* pass 1: tokens the grammar took (-vv) */
 } Session;
-
-static inline void diag_begin_hold(Session *s)
-{
-	s->diag_hold = true;
-}
-
-/* True if anything was kept since diag_begin_hold(). */
-static inline bool diag_end_hold(Session *s)
-{
-	bool kept = s->diag_held_open;
-	s->diag_hold = false;
-	s->diag_held_open = false;
-	return kept;
-}
 
 void session_init(Session *s);
 void session_free(Session *s);

@@ -31,14 +31,8 @@ uint16_t src_add(Session *s, const char *name, const char *text, size_t len)
 
 uint16_t src_add_owned(Session *s, const char *name, char *text, size_t len)
 {
-	return src_add_loaded(s, name, text, len, 0);
-}
-
-uint16_t src_add_loaded(Session *s, const char *name, char *text,
-			size_t len, size_t mapped)
-{
 	return add(s, (SrcFile){ .name = name, .text = text, .len = len,
-				 .owns_text = true, .mapped = mapped });
+				 .owns_text = true });
 }
 
 uint16_t src_add_expansion(Session *s, const char *name, const char *what,
@@ -59,8 +53,7 @@ void src_free_all(Session *s)
 {
 	for (size_t i = 0; i < s->nfiles; i++) {
 		if (s->files[i].owns_text)
-			unload_file((char *)s->files[i].text,
-				    s->files[i].mapped);
+			free((char *)s->files[i].text);
 		free(s->files[i].line_starts);
 	}
 	free(s->files);

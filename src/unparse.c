@@ -14,7 +14,6 @@
  * operators that would otherwise fuse into another token (`- -x`).
  */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +24,9 @@
 /*
  * Output goes through a buffer of our own, flushed with one fwrite per
  * OUT_CHUNK bytes: the printer emits many short pieces, and stdio's
- * per-call locking and format parsing would dominate the pass.  Without
- * a file, each flush keeps the buffer's bytes in a Chunk, written out
- * later (unparse_file_parallel).
+ * per-call locking and format parsing would dominate the pass.
  */
 enum { OUT_CHUNK = 1 << 16 };
-
-typedef struct Chunk {
-	struct Chunk *next;
-	size_t len;
-	char data[];
-} Chunk;
 
 /* An operator's spelling, padded so that it can be copied whole. */
 typedef struct Piece {
@@ -44,27 +35,16 @@ typedef struct Piece {
 } Piece;
 
 typedef struct Out {
-	FILE *f;		/* NULL: into chunks */
-	Chunk *first, **last;
+	FILE *f;
 	size_t len;
 	Piece op[OP_COUNT_];	/* ast_op_str(op) */
 	Piece infix[OP_COUNT_];	/* " op " */
 	char buf[OUT_CHUNK + 128];	/* room for one number or piece */
 } Out;
 
-/* Writes n bytes at s to the file, or keeps them in a chunk. */
 static void out_write(Out *o, const char *s, size_t n)
 {
-	if (o->f) {
-		fwrite(s, 1, n, o->f);
-		return;
-	}
-	Chunk *c = xmalloc(sizeof *c + n);
-	c->next = NULL;
-	c->len = n;
-	memcpy(c->data, s, n);
-	*o->last = c;
-	o->last = &c->next;
+	fwrite(s, 1, n, o->f);
 }
 
 __attribute__((noinline)) static void flush(Out *o)
@@ -730,8 +710,6 @@ static Out *out_open(FILE *file)
 {
 	Out *out = xmalloc(sizeof *out);
 	out->f = file;
-	out->first = NULL;
-	out->last = &out->first;
 	out->len = 0;
 	for (int op = 0; op < OP_COUNT_; op++) {
 		set_piece(&out->op[op], "", (Op)op, "");
@@ -740,167 +718,18 @@ static Out *out_open(FILE *file)
 	return out;
 }
 
-/* Declaration d after `prev` (NULL at the start): with a blank line
-   between them, unless both are globals. */
-static void next_decl(const Decl *prev, const Decl *d, Out *out)
-{
-	if (prev && !(prev->kind == D_GLOBAL && d->kind == D_GLOBAL))
-		put_c(out, '\n');
-	decl(d, out);
-}
-
-/* Declarations [from, to) of f, each after the separator that follows
-   the one before it. */
-static void decls(const AstFile *f, uint32_t from, uint32_t to, Out *out)
-{
-	for (uint32_t i = from; i < to; i++)
-		next_decl(i > 0 ? f->decls[i - 1] : NULL, f->decls[i], out);
-	flush(out);
-}
-
+/* The declarations with a blank line between them, except between
+   consecutive globals. */
 void unparse_file(const AstFile *f, FILE *file)
 {
 	Out *out = out_open(file);
-	decls(f, 0, f->n, out);
+	for (uint32_t i = 0; i < f->n; i++) {
+		const Decl *prev = i > 0 ? f->decls[i - 1] : NULL;
+		if (prev && !(prev->kind == D_GLOBAL &&
+			      f->decls[i]->kind == D_GLOBAL))
+			put_c(out, '\n');
+		decl(f->decls[i], out);
+	}
+	flush(out);
 	free(out);
-}
-
-/* Writes out (unless file is NULL) and frees the chunks an Out
-   without a file kept. */
-static void write_chunks(Out *o, FILE *file)
-{
-	for (Chunk *c = o->first, *next; c; c = next) {
-		next = c->next;
-		if (file)
-			fwrite(c->data, 1, c->len, file);
-		free(c);
-	}
-	o->first = NULL;
-	o->last = &o->first;
-}
-
-typedef struct Half {
-	const AstFile *f;
-	uint32_t from;
-	Out *out;
-} Half;
-
-static void *print_half(void *arg)
-{
-	Half *h = arg;
-	decls(h->f, h->from, h->f->n, h->out);
-	return NULL;
-}
-
-/* Declarations [from, f->n): the second half of them printed into
-   memory on a thread of its own while the first half is written. */
-static void print_rest_parallel(const AstFile *f, uint32_t from, FILE *file)
-{
-	Half second = { .f = f, .from = from + (f->n - from) / 2,
-			.out = out_open(NULL) };
-	Out *first = out_open(file);
-	pthread_t thread;
-	if (f->n - from < 2 ||
-	    pthread_create(&thread, NULL, print_half, &second)) {
-		decls(f, from, f->n, first);
-	} else {
-		decls(f, from, second.from, first);
-		pthread_join(thread, NULL);
-		write_chunks(second.out, file);
-	}
-	free(first);
-	free(second.out);
-}
-
-void unparse_file_parallel(const AstFile *f, FILE *file)
-{
-	print_rest_parallel(f, 0, file);
-}
-
-/*
- * Printing ahead: the parser queues each declaration it completes, and
- * whichever thread would otherwise wait for the other (the scanner's for
- * room in the ring, the parser's for tokens) prints the next one into
- * memory, with the separator decls() would put before it.  The queue is
- * under `lock`; `taken`, `prev` and `out` under `printing`, which a
- * thread only tries to take: if the other is printing, it waits as it
- * would have.  Once parse_file_ahead has returned, which joins the
- * scanner's thread, all of it is the caller's.
- */
-struct UnparseAhead {
-	pthread_mutex_t lock;
-	pthread_mutex_t printing;
-	const Decl **queue;	/* as the parser completed them */
-	size_t n, cap;
-	size_t taken;		/* printed into `out` */
-	const Decl *prev;	/* the last one printed */
-	Out *out;
-};
-
-static void ahead_decl(void *arg, const Decl *d)
-{
-	UnparseAhead *u = arg;
-	pthread_mutex_lock(&u->lock);
-	if (u->n == u->cap) {
-		u->cap = u->cap ? 2 * u->cap : 256;
-		u->queue = xrealloc(u->queue, u->cap * sizeof *u->queue);
-	}
-	u->queue[u->n++] = d;
-	pthread_mutex_unlock(&u->lock);
-}
-
-static bool ahead_print(void *arg)
-{
-	UnparseAhead *u = arg;
-	if (pthread_mutex_trylock(&u->printing) != 0)
-		return false;	/* the other thread is at it */
-	pthread_mutex_lock(&u->lock);
-	const Decl *d = u->taken < u->n ? u->queue[u->taken] : NULL;
-	pthread_mutex_unlock(&u->lock);
-	if (d) {
-		next_decl(u->prev, d, u->out);
-		u->prev = d;
-		u->taken++;
-	}
-	pthread_mutex_unlock(&u->printing);
-	return d != NULL;
-}
-
-UnparseAhead *unparse_ahead_open(ParseAhead *hooks)
-{
-	UnparseAhead *u = xcalloc(1, sizeof *u);
-	pthread_mutex_init(&u->lock, NULL);
-	pthread_mutex_init(&u->printing, NULL);
-	u->out = out_open(NULL);
-	*hooks = (ParseAhead){ .decl = ahead_decl, .idle = ahead_print,
-			       .arg = u };
-	return u;
-}
-
-/* Whether what was printed ahead is the start of f, as it must be. */
-static bool printed_prefix_of(const UnparseAhead *u, const AstFile *f)
-{
-	if (u->taken > f->n)
-		return false;
-	for (size_t i = 0; i < u->taken; i++)
-		if (u->queue[i] != f->decls[i])
-			return false;
-	return true;
-}
-
-void unparse_ahead_finish(UnparseAhead *u, const AstFile *f, FILE *file)
-{
-	flush(u->out);
-	if (f && printed_prefix_of(u, f)) {
-		write_chunks(u->out, file);
-		print_rest_parallel(f, (uint32_t)u->taken, file);
-	} else if (f) {
-		print_rest_parallel(f, 0, file);
-	}
-	write_chunks(u->out, NULL);
-	pthread_mutex_destroy(&u->lock);
-	pthread_mutex_destroy(&u->printing);
-	free(u->queue);
-	free(u->out);
-	free(u);
 }

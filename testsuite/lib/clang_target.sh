@@ -1,5 +1,5 @@
 # clang_target.sh - for the groups that build a pass-1 target with clang
-# (fuzz, tsan); sourced.
+# (fuzz); sourced.
 
 # clang_target GROUP TARGET: SKIP without clang, else builds TARGET in
 # the build tree, printing PASS or FAIL GROUP/build; false unless built.

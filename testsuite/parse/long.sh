@@ -1,9 +1,7 @@
 #!/bin/bash
-# Pass 1 over long generated scripts, which take the paths short cases
-# never do: the script file is mapped rather than read, a thread scans
-# it, and flex refills its buffer many times, with tokens across every
-# refill and single tokens (a string, a comment, embedded C) longer than
-# the buffer.  Sourced by run.sh (uses $sonde, $label, $tmp).
+# Pass 1 over a long generated script, with single tokens (a string, a
+# comment, embedded C) of tens of KB among hundreds of small
+# declarations.  Sourced by run.sh (uses $sonde, $label, $tmp).
 #
 # The oracle for the whole script is its declarations parsed in small
 # files of a few dozen: -p1 of the whole must be their -p1 outputs
@@ -37,7 +35,7 @@ for i in range(0, len(parts), 40):
     group = "\n".join(parts[i:i + 40]) + "\n"
     open(os.path.join(d, f"part-{i:04d}.stp"), "w").write(group)
 # Two errors, each right after a long token: their places are known.
-# The first follows a comment longer than flex's buffer on its last line.
+# The first follows a long comment, on its last line.
 bad = (parts[:130] + ["/*\n" + long_comment + "\n */ probe end { y = 1 + }"] +
        parts[130:210] + ["function g(,) { }"])
 text = "\n".join(bad) + "\n"
@@ -75,22 +73,9 @@ check_long() {
 		diff "$d/expect" "$d/out" | cut -c1-160 | head -20; return
 	fi
 	echo "PASS $label/long-script ($((size / 1024)) KiB)"
-	# A size that is a multiple of the page size is read, not mapped
-	# (a mapping would have no NUL after the last byte).
-	cp "$d/whole.stp" "$d/aligned.stp"
-	local pad=$(( (4096 - (size + 2) % 4096) % 4096 ))
-	{ printf '#'; head -c "$pad" /dev/zero | tr '\0' 'p'; echo; } >>"$d/aligned.stp"
-	if [ $(( $(stat -c %s "$d/aligned.stp") % 4096 )) = 0 ] &&
-	   "$sonde" -p1 "$d/aligned.stp" 2>"$d/err" | cmp -s - "$d/out"; then
-		echo "PASS $label/long-script-page-multiple"
-	else
-		echo "FAIL $label/long-script-page-multiple"; sed 's/^/  | /' "$d/err" | head -5
-	fi
-
 	local l1 c1 l2 c2
 	{ read -r l1 c1; read -r l2 c2; } <"$d/places"
-	# Declarations before the errors are printed while the rest is
-	# parsed; none of that may reach the output of a failed run.
+	# Nothing is printed for a run with errors.
 	(cd "$d" && "$sonde" -p1 bad.stp) >"$d/out" 2>"$d/err"
 	local st=$?
 	local want1="bad.stp:$l1:$c1: parse error: expected an expression, saw '}'"
@@ -105,29 +90,4 @@ check_long() {
 		echo "  $want1"; echo "  $want2"; sed 's/^/  | /' "$d/err" | cut -c1-160 | head -12
 	fi
 }
-# A mapped script emptied under sonde's feet (shim/truncate_on_map.c
-# empties it as soon as it is mapped) ends the run with a message, not a crash.  Not
-# under the sanitizers, whose runtime must come first in the process.
-check_truncated() {
-	local d=$tmp/long cc=${CC:-cc}
-	[ "$label" = parse ] || return 0
-	if ! "$cc" -shared -fPIC -o "$tmp/shim.so" \
-		"$SONDE_SRCDIR/testsuite/parse/shim/truncate_on_map.c" -ldl 2>"$d/err"; then
-		echo "FAIL $label/long-script-truncated"; echo "  shim does not build:"
-		head -5 "$d/err"; return
-	fi
-	cp "$d/whole.stp" "$d/victim.stp"
-	TRUNCATE_ON_MAP=$d/victim.stp LD_PRELOAD=$tmp/shim.so \
-		"$sonde" -p1 "$d/victim.stp" >"$d/out" 2>"$d/err"
-	local st=$?
-	if [ $st -eq 1 ] && [ ! -s "$d/victim.stp" ] && [ ! -s "$d/out" ] &&
-	   grep -qx "sonde: error: a script file was truncated while sonde read it" "$d/err"; then
-		echo "PASS $label/long-script-truncated"
-	else
-		echo "FAIL $label/long-script-truncated"; echo "  status $st"
-		sed 's/^/  | /' "$d/err" | head -5
-	fi
-}
-
 check_long
-check_truncated

@@ -6,10 +6,7 @@
 #   ko/NAME.stp  must fail with status 1 and print exactly NAME.err.
 # Optional NAME.opts holds extra options, NAME.args script arguments (one
 # per line).  Cases run from their own directory so messages name
-# NAME.stp.  Every case runs a second time with the parser's fast paths
-# off (SONDE_PARSE_FAST=0), and must print exactly the same: the fast
-# paths build what the grammar builds and leave every message to it.
-# SONDE overrides the binary (the asan group uses that);
+# NAME.stp.  SONDE overrides the binary (the asan group uses that);
 # `testsuite/parse/regen` rewrites .p1 and .err files for review.
 set -u
 sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
@@ -26,29 +23,10 @@ run_case() { # DIR NAME -> runs sonde -p1, output in $tmp/out, $tmp/err
 		>"$tmp/out" 2>"$tmp/err"
 }
 
-# DIR NAME STATUS: the case's output and status with the fast paths off
-# must equal $tmp/out, $tmp/err and STATUS; prints the FAIL lines if not.
-same_without_fast_paths() {
-	local st=$3
-	cp "$tmp/out" "$tmp/out.fast"; cp "$tmp/err" "$tmp/err.fast"
-	SONDE_PARSE_FAST=0 run_case "$1" "$2"
-	local st2=$?
-	if [ $st2 -eq $st ] && cmp -s "$tmp/out" "$tmp/out.fast" &&
-	   cmp -s "$tmp/err" "$tmp/err.fast"; then
-		return 0
-	fi
-	echo "FAIL $label/$(basename "$1")/$2"
-	echo "  differs with the fast paths off (status $st2, not $st):"
-	diff -u "$tmp/out.fast" "$tmp/out" | sed 's/^/  /' | head -20
-	diff -u "$tmp/err.fast" "$tmp/err" | sed 's/^/  /' | head -20
-	return 1
-}
-
 check_ok() {
 	local name=$1
 	run_case "$here/ok" "$name"
 	local st=$?
-	same_without_fast_paths "$here/ok" "$name" $st || return
 	if [ $st -ne 0 ]; then
 		echo "FAIL $label/ok/$name"; echo "  status $st"; sed 's/^/  | /' "$tmp/err" | head -20
 		return
@@ -75,7 +53,6 @@ check_ko() {
 	local name=$1
 	run_case "$here/ko" "$name"
 	local st=$?
-	same_without_fast_paths "$here/ko" "$name" $st || return
 	if [ $st -ne 1 ]; then
 		echo "FAIL $label/ko/$name"; echo "  status $st, expected 1"; sed 's/^/  | /' "$tmp/err" | head -20
 		return
@@ -102,18 +79,6 @@ if command -v flex >/dev/null; then
 	else
 		echo "FAIL $label/lexer-no-backing-up"; head -20 "$tmp/lex.backup" 2>/dev/null | sed 's/^/  /'
 	fi
-fi
-# The switch the comparisons above rely on: the fast paths take most
-# tokens of a plain script, and none with SONDE_PARSE_FAST=0.
-fast_count() { # [ENV=VALUE]: tokens through the fast paths
-	env "$@" "$sonde" -p1 -vv "$here/ok/stmt-if-else.stp" 2>&1 >/dev/null |
-		sed -n 's/^Pass 1: [0-9]* tokens, \([0-9]*\) of them.*/\1/p'
-}
-on=$(fast_count) off=$(fast_count SONDE_PARSE_FAST=0)
-if [ -n "$on" ] && [ "$on" -gt 0 ] && [ "$off" = 0 ]; then
-	echo "PASS $label/fast-paths-switch"
-else
-	echo "FAIL $label/fast-paths-switch"; echo "  fast-path tokens: '$on' on, '$off' off"
 fi
 # shellcheck source=library.sh
 . "$SONDE_SRCDIR/testsuite/parse/library.sh"

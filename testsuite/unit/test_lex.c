@@ -563,96 +563,6 @@ static void test_describe(void)
 	}
 }
 
-/* A text of `lines` lines of tokens, with an error every 97th line. */
-static char *long_text(int lines)
-{
-	StrBuf b = { 0 };
-	for (int i = 0; i < lines; i++)
-		sb_printf(&b, i % 97 ? "x_%d = \"s\\t%d\" . f(0x%x, 0%o) # c\n" :
-				       "x_%d = 08 + '%d' + 0x%xzz%o\n", i, i, i, i);
-	return b.data;
-}
-
-/*
- * Scanning ahead on a thread gives the same tokens, locations, flags
- * and diagnostics as scanning inline, over enough tokens to go round
- * the ring many times; and closing the lexer long before the end stops
- * the thread where it waits for room.
- */
-static void test_scan_ahead(void)
-{
-	char *text = long_text(8000);
-	size_t len = strlen(text);
-	Run inline_run, ahead;
-	setenv("SONDE_LEX_THREAD_MIN", "99999999999", 1);
-	run_n(&inline_run, text, len, NULL, NULL);
-	setenv("SONDE_LEX_THREAD_MIN", "0", 1);
-	run_n(&ahead, text, len, NULL, NULL);
-	bool same = !strcmp(inline_run.toks.data, ahead.toks.data) &&
-		    !strcmp(inline_run.locs.data, ahead.locs.data) &&
-		    !strcmp(inline_run.flags.data, ahead.flags.data) &&
-		    inline_run.diags_len == ahead.diags_len &&
-		    !memcmp(inline_run.diags, ahead.diags, ahead.diags_len);
-	report("scan-ahead-same", same && inline_run.diags_len > 0 &&
-	       inline_run.toks.len > 100000, NULL, NULL, NULL);
-	done(&inline_run);
-	done(&ahead);
-
-	Session s;
-	session_init(&s);
-	s.diag_out = fopen("/dev/null", "w");
-	Lexer *lx = lex_open(&s, src_add(&s, "t.stp", text, len));
-	Token t;
-	for (int i = 0; i < 10; i++)
-		lex_next(lx, &t);
-	lex_close(lx);
-	report("scan-ahead-close-early", t.kind == TOK_IDENT, NULL, NULL, NULL);
-	fclose(s.diag_out);
-	session_free(&s);
-	unsetenv("SONDE_LEX_THREAD_MIN");
-	free(text);
-}
-
-/* Held diagnostics are neither printed nor counted until released, and
-   come out whole, in the order they were held. */
-static void test_diag_hold(void)
-{
-	Session s;
-	session_init(&s);
-	char *out = NULL;
-	size_t len = 0;
-	s.diag_out = open_memstream(&out, &len);
-	uint16_t f = src_add(&s, "h.stp", "a b\n", 4);
-	diag_begin_hold(&s);
-	diag_at(&s, DIAG_PARSE_ERROR, (Loc){ .line = 1, .col = 1, .file = f },
-		1, "first");
-	diag_at(&s, DIAG_NOTE, (Loc){ .line = 1, .col = 3, .file = f }, 1,
-		"its note");
-	bool kept = diag_end_hold(&s);
-	diag_begin_hold(&s);
-	bool kept_nothing = !diag_end_hold(&s);
-	diag_begin_hold(&s);
-	diag_at(&s, DIAG_WARNING, (Loc){ .line = 1, .col = 3, .file = f }, 1,
-		"second");
-	diag_end_hold(&s);
-	fflush(s.diag_out);
-	bool quiet = len == 0 && s.nerrors == 0 && s.nwarnings == 0;
-	diag_release(&s);
-	fflush(s.diag_out);
-	bool first = s.nerrors == 1 && s.nwarnings == 0 &&
-		     strstr(out, "h.stp:1:1: parse error: first") &&
-		     strstr(out, "note: its note") && !strstr(out, "second");
-	diag_release_all(&s);
-	fflush(s.diag_out);
-	bool second = s.nwarnings == 1 && strstr(out, "second") &&
-		      strstr(out, "second") > strstr(out, "its note");
-	report("diag-hold", kept && kept_nothing && quiet && first && second,
-	       NULL, NULL, NULL);
-	fclose(s.diag_out);
-	free(out);
-	session_free(&s);
-}
-
 int main(void)
 {
 	test_codes();
@@ -668,8 +578,6 @@ int main(void)
 	test_macros();
 	test_script_args();
 	test_all_bytes();
-	test_scan_ahead();
-	test_diag_hold();
 	/* The suite counts FAIL lines; the status stays 0 as the runner expects. */
 	(void)failures;
 	return 0;
