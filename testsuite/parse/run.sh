@@ -5,7 +5,8 @@
 #                the -p1 output must equal it.
 #   ko/NAME.stp  must fail with status 1 and print exactly NAME.err.
 # Optional NAME.opts holds extra options, NAME.args script arguments (one
-# per line).  Cases run from their own directory so messages name
+# per line); @KERNEL_M_N@ in NAME.opts is the installed M.N cloud release
+# (testsuite/lib/kernels.sh), and the release in messages is shown as it.  Cases run from their own directory so messages name
 # NAME.stp.  Every case runs a second time with the parser's fast paths
 # off (SONDE_PARSE_FAST=0), and must print exactly the same: the fast
 # paths build what the grammar builds and leave every message to it.
@@ -17,13 +18,18 @@ label=${LABEL:-parse}
 here=$SONDE_SRCDIR/testsuite/parse
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib/kernels.sh
+. "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
 
 run_case() { # DIR NAME -> runs sonde -p1, output in $tmp/out, $tmp/err
 	local dir=$1 name=$2 opts=() args=()
-	[ -f "$dir/$name.opts" ] && read -r -a opts <"$dir/$name.opts"
+	kernel_read_opts "$dir/$name.opts" || { kernel_missing_why >"$tmp/err"; return 125; }
 	[ -f "$dir/$name.args" ] && mapfile -t args <"$dir/$name.args"
 	(cd "$dir" && "$sonde" -p1 "${opts[@]}" "$name.stp" "${args[@]}") \
-		>"$tmp/out" 2>"$tmp/err"
+		>"$tmp/out" 2>"$tmp/raw"
+	local st=$?
+	kernel_normalise <"$tmp/raw" >"$tmp/err"
+	return $st
 }
 
 # DIR NAME STATUS: the case's output and status with the fast paths off
@@ -60,7 +66,7 @@ check_ok() {
 	# Round trip: the canonical form must be a fixed point.
 	cp "$tmp/out" "$tmp/u1.stp"
 	local opts=()
-	[ -f "$here/ok/$name.opts" ] && read -r -a opts <"$here/ok/$name.opts"
+	kernel_read_opts "$here/ok/$name.opts"
 	if ! "$sonde" -p1 "${opts[@]}" "$tmp/u1.stp" >"$tmp/u2" 2>"$tmp/err2" ||
 	   ! cmp -s "$tmp/u1.stp" "$tmp/u2"; then
 		echo "FAIL $label/ok/$name"; echo "  -p1 output does not re-parse to itself:"
