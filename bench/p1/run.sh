@@ -17,14 +17,14 @@
 # scripts, without the process start-up (bench/p1/files.c).
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/kernel.sh
+. "$src/bench/lib/kernel.sh"
+release=$(bench_kernel) || exit 1
 mb=${1:-5}
 runs=${2:-3}
 sonde=${SONDE:-$src/build/src/sonde}
 stap=${STAP:-stap}
 build=${SONDE_BUILDDIR:-$src/build}
-# shellcheck source=../../testsuite/lib/kernels.sh
-. "$src/testsuite/lib/kernels.sh"
-release=${SONDE_BENCH_KERNEL:-$(cloud_series | grep -m1 '^6\.1\.' || true)}
 seed=${BENCH_SEED:-1}
 
 if [ ! -x "$sonde" ]; then

@@ -31,7 +31,7 @@ sonde=${SONDE:-$src/build/src/sonde}
 loader=$(dirname "$sonde")/sonde-run
 # shellcheck source=../lib/kernel.sh
 . "$src/bench/lib/kernel.sh"
-rel=$(bench_kernel)
+rel=$(bench_kernel) || exit 1
 [[ -x $sonde && -x $loader ]] || { echo "no $sonde and sonde-run beside it: build first" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/sonde-p5.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -5,8 +5,10 @@
 #                the -p1 output must equal it.
 #   ko/NAME.stp  must fail with status 1 and print exactly NAME.err.
 # Optional NAME.opts holds extra options, NAME.args script arguments (one
-# per line).  Cases run from their own directory so messages name
-# NAME.stp.  SONDE overrides the binary (the asan group uses that);
+# per line); @KERNEL_M_N@ in NAME.opts is the installed M.N cloud release
+# (testsuite/lib/kernels.sh), and the release in messages is shown as it.
+# Cases run from their own directory so messages name NAME.stp.
+# SONDE overrides the binary (the asan group uses that);
 # `testsuite/parse/regen` rewrites .p1 and .err files for review.
 set -u
 sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
@@ -14,13 +16,18 @@ label=${LABEL:-parse}
 here=$SONDE_SRCDIR/testsuite/parse
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib/kernels.sh
+. "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
 
 run_case() { # DIR NAME -> runs sonde -p1, output in $tmp/out, $tmp/err
 	local dir=$1 name=$2 opts=() args=()
-	[ -f "$dir/$name.opts" ] && read -r -a opts <"$dir/$name.opts"
+	kernel_read_opts "$dir/$name.opts" || { kernel_missing_why >"$tmp/err"; return 125; }
 	[ -f "$dir/$name.args" ] && mapfile -t args <"$dir/$name.args"
 	(cd "$dir" && "$sonde" -p1 "${opts[@]}" "$name.stp" "${args[@]}") \
-		>"$tmp/out" 2>"$tmp/err"
+		>"$tmp/out" 2>"$tmp/raw"
+	local st=$?
+	kernel_normalise <"$tmp/raw" >"$tmp/err"
+	return $st
 }
 
 check_ok() {
@@ -38,7 +45,7 @@ check_ok() {
 	# Round trip: the canonical form must be a fixed point.
 	cp "$tmp/out" "$tmp/u1.stp"
 	local opts=()
-	[ -f "$here/ok/$name.opts" ] && read -r -a opts <"$here/ok/$name.opts"
+	kernel_read_opts "$here/ok/$name.opts"
 	if ! "$sonde" -p1 "${opts[@]}" "$tmp/u1.stp" >"$tmp/u2" 2>"$tmp/err2" ||
 	   ! cmp -s "$tmp/u1.stp" "$tmp/u2"; then
 		echo "FAIL $label/ok/$name"; echo "  -p1 output does not re-parse to itself:"
