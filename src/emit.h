@@ -184,6 +184,9 @@ void emit_functions(Emitter *em, StrBuf *out);
 void emit_probe_bodies(Emitter *em, StrBuf *out);
 void emit_frames(Emitter *em, StrBuf *out);
 void emit_declarations(Emitter *em, StrBuf *out);
+/* Does probe p's body end by re-evaluating q's on-the-fly condition
+   (p writes a global it reads)?  Its lock set covers that condition. */
+bool emit_updates_cond(const Probe *p, const Probe *q);
 /* The C name of a function: "fib", "fib_2" when overloaded. */
 const char *emit_func_name(Emitter *em, const Func *f);
 /* A new temporary of the body: its lvalue ("l->t3"). */

@@ -268,9 +268,12 @@ static bool is_otf_probe(const Probe *p)
 	return false;
 }
 
-/* Does probe `p` write a global that the condition of `q` reads? */
-static bool writes_cond_of(const Probe *p, const Probe *q)
+/* Does probe `p` write a global that the on-the-fly condition of `q`
+   reads?  Then p re-evaluates it after its body (and locks for it). */
+bool emit_updates_cond(const Probe *p, const Probe *q)
 {
+	if (!is_otf_probe(q))
+		return false;
 	for (uint32_t k = 0; k < q->cond_reads.n; k++) {
 		const Var *v = q->cond_reads.v[k];
 		for (uint32_t w = 0; w < v->writers.n; w++)
@@ -285,7 +288,7 @@ static void otf_updates(Emitter *em, const Probe *p)
 {
 	for (uint32_t i = 0; i < em->prog->probes.n; i++) {
 		const Probe *q = em->prog->probes.v[i];
-		if (!is_otf_probe(q) || !writes_cond_of(p, q))
+		if (!emit_updates_cond(p, q))
 			continue;
 		StrBuf *save = em->out;
 		StrBuf cond = {0};
