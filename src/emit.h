@@ -87,7 +87,6 @@ typedef struct Emitter {
 	int *slots;		/* by DerivedProbe.index: its array index */
 	Body *body;		/* the function being written, or NULL */
 	StrBuf structs;		/* locals structs of functions and probes */
-	StrBuf protos;		/* prototypes of the call_NAME wrappers */
 	StrBuf fn_members;	/* members of the function frame union */
 	StrBuf probe_members;	/* members of the probe frame union */
 	StrBuf data_init;	/* alloc hook: set up arrays and statistics */
@@ -173,13 +172,21 @@ const char *emit_cname(const char *name);
 /* -------------------------------------------------------- emit_func.c */
 
 /*
- * Script functions and probe bodies go to `out`; their locals structs,
- * frame union members and prototypes to the Emitter's buffers, which
- * emit_frames() then writes out (structs, frames, prototypes) to `out`.
+ * Script functions and probe bodies go to `out`; their locals structs
+ * and frame union members to the Emitter's buffers, which emit_frames()
+ * then writes out (structs, frames) to `out`.  emit_declarations()
+ * writes what goes between the frames and the first body: a prototype
+ * of every C function of the script's functions and probes, and each
+ * on-the-fly probe's enabled flag, which the bodies of the probes that
+ * write its condition's globals update, wherever they are.
  */
 void emit_functions(Emitter *em, StrBuf *out);
 void emit_probe_bodies(Emitter *em, StrBuf *out);
 void emit_frames(Emitter *em, StrBuf *out);
+void emit_declarations(Emitter *em, StrBuf *out);
+/* Does probe p's body end by re-evaluating q's on-the-fly condition
+   (p writes a global it reads)?  Its lock set covers that condition. */
+bool emit_updates_cond(const Probe *p, const Probe *q);
 /* The C name of a function: "fib", "fib_2" when overloaded. */
 const char *emit_func_name(Emitter *em, const Func *f);
 /* A new temporary of the body: its lvalue ("l->t3"). */

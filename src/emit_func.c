@@ -124,17 +124,23 @@ static void params_list(StrBuf *o, const Func *f)
 	}
 }
 
+/* "static int64_t call_NAME(struct sonde_ctx *c, ...)": what callers use. */
+static void call_signature(const Func *f, const char *name, StrBuf *sig)
+{
+	bool str = f->type == T_STRING, val = f->type == T_LONG || str;
+	sb_printf(sig, "static %s call_%s(struct sonde_ctx *c%s", str ? "const char *" :
+		  val ? "int64_t" : "void", name, str ? ", char *ret" : "");
+	params_list(sig, f);
+	sb_putc(sig, ')');
+}
+
 static void call_wrapper(Emitter *em, const Func *f, const char *name,
 			 StrBuf *out)
 {
 	bool str = f->type == T_STRING, val = f->type == T_LONG || str;
 	const char *arg = f->embedded ? "arg_" : "";
 	StrBuf sig = {0};
-	sb_printf(&sig, "static %s call_%s(struct sonde_ctx *c%s", str ? "const char *" :
-		  val ? "int64_t" : "void", name, str ? ", char *ret" : "");
-	params_list(&sig, f);
-	sb_putc(&sig, ')');
-	sb_printf(&em->protos, "%s;\n", sig.data);
+	call_signature(f, name, &sig);
 	sb_printf(out, "%s\n{\n\tstruct fn_%s_locals *l;\n\n", sig.data, name);
 	sb_printf(out, "\tif (!sonde_call_enter(c))\n\t\treturn%s;\n",
 		  str ? " \"\"" : val ? " 0" : "");
@@ -262,9 +268,12 @@ static bool is_otf_probe(const Probe *p)
 	return false;
 }
 
-/* Does probe `p` write a global that the condition of `q` reads? */
-static bool writes_cond_of(const Probe *p, const Probe *q)
+/* Does probe `p` write a global that the on-the-fly condition of `q`
+   reads?  Then p re-evaluates it after its body (and locks for it). */
+bool emit_updates_cond(const Probe *p, const Probe *q)
 {
+	if (!is_otf_probe(q))
+		return false;
 	for (uint32_t k = 0; k < q->cond_reads.n; k++) {
 		const Var *v = q->cond_reads.v[k];
 		for (uint32_t w = 0; w < v->writers.n; w++)
@@ -279,7 +288,7 @@ static void otf_updates(Emitter *em, const Probe *p)
 {
 	for (uint32_t i = 0; i < em->prog->probes.n; i++) {
 		const Probe *q = em->prog->probes.v[i];
-		if (!is_otf_probe(q) || !writes_cond_of(p, q))
+		if (!emit_updates_cond(p, q))
 			continue;
 		StrBuf *save = em->out;
 		StrBuf cond = {0};
@@ -427,13 +436,8 @@ static void probe_body(Emitter *em, const Probe *p, StrBuf *out)
 	em->indent = 0;
 	int nlocks;
 	emit_lock_table(em, p, locks, &nlocks);
-	if (is_otf_probe(p)) {
-		emit_line(em, "/* last value of the condition; the refresh arms or disarms */");
-		emit_line(em, "static bool probe_%u_enabled = true;\n", p->index);
-		em->has_otf = true;
-	}
 	if (p->uses_entry)
-		entry_struct(p, out);
+		entry_struct(p, &em->structs);
 	em->out = &body;
 	em->indent = 1;
 	probe_locals_init(em, p);
@@ -472,6 +476,9 @@ static void probe_body(Emitter *em, const Probe *p, StrBuf *out)
 
 void emit_probe_bodies(Emitter *em, StrBuf *out)
 {
+	/* known before any body: the handlers and the skeleton ask */
+	for (uint32_t i = 0; i < em->prog->probes.n; i++)
+		em->has_otf |= is_otf_probe(em->prog->probes.v[i]);
 	for (uint32_t i = 0; i < em->prog->probes.n; i++)
 		probe_body(em, em->prog->probes.v[i], out);
 }
@@ -495,7 +502,43 @@ void emit_frames(Emitter *em, StrBuf *out)
 		"\tframes = kvcalloc(nr_cpu_ids, sizeof(*frames), GFP_KERNEL);\n"
 		"\treturn frames ? 0 : -ENOMEM;\n}\n\n"
 		"static void frames_free(void)\n{\n\tkvfree(frames);\n}\n\n");
-	sb_puts(out, em->protos.data ? em->protos.data : "");
-	if (em->protos.len)
-		sb_putc(out, '\n');
+}
+
+/* ------------------------------------------------------- declarations */
+
+static void function_decls(Emitter *em, const Func *f, StrBuf *out)
+{
+	const char *name = emit_func_name(em, f);
+	StrBuf sig = {0};
+	call_signature(f, name, &sig);
+	sb_printf(out, "static void fn_%s(struct sonde_ctx *c, struct fn_%s_locals *l);\n"
+		  "%s;\n", name, name, sig.data);
+	sb_free(&sig);
+}
+
+static void probe_decls(const Probe *p, StrBuf *out)
+{
+	unsigned n = p->index;
+	if (is_otf_probe(p))
+		sb_printf(out, "static bool probe_%u_enabled = true;\t"
+			  "/* its condition's last value */\n", n);
+	if (p->uses_entry)
+		sb_printf(out, "static void probe_%u(struct sonde_ctx *c, "
+			  "const struct probe_%u_entry *entry);\n"
+			  "static void probe_%u_save(struct sonde_ctx *c, "
+			  "struct probe_%u_entry *entry);\n", n, n, n, n);
+	else
+		sb_printf(out, "static void probe_%u(struct sonde_ctx *c);\n", n);
+}
+
+void emit_declarations(Emitter *em, StrBuf *out)
+{
+	sb_puts(out, "/* Every function and on-the-fly flag, declared before any body"
+		     " names one:\n   no body depends on the order of the script's"
+		     " probes and functions. */\n");
+	for (uint32_t i = 0; i < em->prog->funcs.n; i++)
+		function_decls(em, em->prog->funcs.v[i], out);
+	for (uint32_t i = 0; i < em->prog->probes.n; i++)
+		probe_decls(em->prog->probes.v[i], out);
+	sb_putc(out, '\n');
 }

@@ -5,8 +5,9 @@
  * Every global becomes `g_NAME` with a reader/writer lock `g_NAME_lock`
  * (runtime/locks.h).  Scalars are module parameters of the same name, so
  * `-G NAME=VALUE` reaches them through the loader.  A probe takes the
- * locks of exactly the globals its body, its condition and the functions
- * it calls (transitively) touch: for writing where anything there
+ * locks of exactly the globals its body, its condition, the on-the-fly
+ * conditions it re-evaluates after its body and the functions all these
+ * call (transitively) touch: for writing where anything there
  * assigns, increments or deletes it, for reading otherwise (statistics
  * `<<<` only reads: each CPU adds into its own storage; extracting
  * statistics writes, as it aggregates).  The order is that of
@@ -263,22 +264,16 @@ static void walk_stmt(Access *a, const Stmt *st)
 	}
 }
 
-/* The condition globals of on-the-fly probes this probe writes. */
+/* What the on-the-fly conditions this probe re-evaluates after its body
+   touch (an extraction from a statistic writes).  The same test as the
+   re-evaluation's, fixed by pass 2: not the modes found so far, which
+   would depend on the order of the probes. */
 static void add_otf_reads(Access *a, const Probe *self)
 {
 	const PtrVec *pv = &a->prog->probes;
-	for (uint32_t i = 0; i < pv->n; i++) {
-		const Probe *p = pv->v[i];
-		if (!p->cond || p == self)
-			continue;
-		bool writes = false;
-		for (uint32_t k = 0; k < p->cond_reads.n; k++) {
-			long g = global_index(a->prog, p->cond_reads.v[k]);
-			writes |= g >= 0 && a->mode[g] == 2;
-		}
-		if (writes)
-			walk_expr(a, p->cond);
-	}
+	for (uint32_t i = 0; i < pv->n; i++)
+		if (emit_updates_cond(self, pv->v[i]))
+			walk_expr(a, ((const Probe *)pv->v[i])->cond);
 }
 
 void emit_lock_table(Emitter *em, const Probe *p, const char *name,

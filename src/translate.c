@@ -4,11 +4,14 @@
  *
  * translate_program() writes, in this order: the banner and includes,
  * top-level embedded C, the globals (emit_global.c), the locals structs
- * and per-CPU frames, function prototypes, script functions and probe
- * bodies (emit_func.c), then what the probe groups contribute through
- * their hooks (handlers and their data), and last the skeleton that ties
- * them to the runtime: register/unregister, the begin/end/error runners, the
- * struct sonde_script and module init/exit.  Each part is written into a
+ * and per-CPU frames, the declarations (a prototype of every function
+ * and probe body, every on-the-fly probe's enabled flag: no body then
+ * depends on the order of the script's declarations), script functions
+ * and probe bodies (emit_func.c), then what the probe groups contribute
+ * through their hooks (handlers and their data), and last the skeleton
+ * that ties them to the runtime: register/unregister, the
+ * begin/end/error runners, the struct sonde_script and module
+ * init/exit.  Each part is written into a
  * buffer of its own first, because later parts decide what earlier ones
  * need (temporaries, headers).
  *
@@ -391,7 +394,6 @@ static void emitter_free(Emitter *em)
 	emit_data_free(em);
 	free(em->slots);
 	sb_free(&em->structs);
-	sb_free(&em->protos);
 	sb_free(&em->fn_members);
 	sb_free(&em->probe_members);
 	sb_free(&em->data_init);
@@ -405,6 +407,7 @@ static void assemble(Emitter *em, StrBuf *globals, StrBuf *frames,
 	write_head(em, out);
 	sb_puts(out, globals->data ? globals->data : "");
 	sb_puts(out, frames->data ? frames->data : "");
+	emit_declarations(em, out);
 	sb_puts(out, code->data ? code->data : "");
 	sb_puts(out, em->sec[SEC_DECLS].data ? em->sec[SEC_DECLS].data : "");
 	write_arrays(em, out);

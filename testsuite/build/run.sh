@@ -15,8 +15,12 @@
 #                     code, parts.stp's has all three
 #   compile-SERIES/N  every translation case (testsuite/emit/ok and the
 #                     build-only cases here in ok/) compiles without a
-#                     warning, all in one kbuild run
-# Prints PASS/FAIL lines; always exits 0.
+#                     warning, all in one kbuild run; so do the cases of
+#                     reordered (below) with their top-level probes,
+#                     functions and globals reversed (N_reverse) and
+#                     rotated (N_rotate): no emitted C may depend on the
+#                     order of a script's declarations
+# Prints PASS/FAIL/SKIP lines; always exits 0.
 set -u
 sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
 here=$SONDE_SRCDIR/testsuite/build
@@ -80,11 +84,54 @@ check_parts() {
 	fi
 }
 
+# Cases built again reordered: the build-only ones here, and those with
+# on-the-fly conditions, @entry data or many functions elsewhere.
+reordered=("$here"/ok/*.stp
+	"$SONDE_SRCDIR"/testsuite/emit/ok/{otf,entry,error_probes}.stp
+	"$SONDE_SRCDIR"/testsuite/e2e/cases/onthefly.stp
+	"$SONDE_SRCDIR"/examples/top-readers.stp)
+
+# The options of case $1 (its NAME.opts) into the array opts, without
+# -r RELEASE when $2 is "nor" (a reordered copy is built for the release
+# under test).
+case_opts() {
+	local o all=()
+	kernel_read_opts "${1%.stp}.opts" || return 1
+	all=("${opts[@]}")
+	opts=()
+	for ((o = 0; o < ${#all[@]}; o++)); do
+		if [[ $2 == nor && ${all[o]} == -r ]]; then
+			((o++))
+			continue
+		fi
+		opts+=("${all[o]}")
+	done
+}
+
+# Writes the C of case $1 (a script path) reordered by mode $2 to
+# $3/m_NAME_MODE.c for release $4 (series $5); adds its object to objs.
+reordered_c() {
+	local f=$1 mode=$2 dir=$3 rel=$4 ser=$5 name err=$tmp/$5.reorder.err
+	name=m_$(basename "$f" .stp)_$mode
+	case_opts "$f" nor
+	if ! (cd "$(dirname "$f")" && "$sonde" -p1 -r "$rel" "${opts[@]}" \
+		"$(basename "$f")") >"$dir/$name.p1" 2>"$err"; then
+		fail "compile-$ser/$name" "-p1 failed: $(head -5 "$err")"
+	elif ! "$SONDE_SRCDIR/testsuite/lib/reorder.sh" "$mode" <"$dir/$name.p1" \
+		>"$dir/$name.stp" 2>"$err" ||
+		! (cd "$dir" && "$sonde" -p3 -w -r "$rel" "${opts[@]}" "$name.stp") \
+		>"$dir/$name.c" 2>"$err"; then
+		fail "compile-$ser/$name" "reordered -p3 failed: $(head -5 "$err")"
+	else
+		objs+=("$name.o")
+	fi
+}
+
 # Compile every case's C for release $1 with -Werror, all in one kbuild
 # run of object targets: the runtime objects and the linking are
 # covered by the full builds above and by the e2e group.
 check_compile() {
-	local rel=$1 ser=$2 dir=$tmp/$ser f name opts feat objs=() err=$tmp/$2.err
+	local rel=$1 ser=$2 dir=$tmp/$ser f name opts feat objs=() err=$tmp/$2.err mode
 	feat=$(ls "$XDG_CACHE_HOME"/sonde/kfeatures/"$rel"-*.h 2>/dev/null | head -1)
 	[[ -n $feat ]] || { fail "compile-$ser" "no feature header cached"; return; }
 	mkdir -p "$dir"
@@ -92,7 +139,7 @@ check_compile() {
 	cp "$feat" "$dir/gen_features.h"
 	for f in "$SONDE_SRCDIR"/testsuite/emit/ok/*.stp "$here"/ok/*.stp; do
 		name=m_$(basename "$f" .stp)
-		kernel_read_opts "${f%.stp}.opts" ||
+		case_opts "$f" keep ||
 			{ fail "compile-$ser/$name" "$(kernel_missing_why)"; continue; }
 		# the case's own -r wins: its C does not depend on the release
 		if ! (cd "$(dirname "$f")" && "$sonde" -p3 -w -r "$rel" "${opts[@]}" \
@@ -101,6 +148,11 @@ check_compile() {
 			continue
 		fi
 		objs+=("$name.o")
+	done
+	for f in "${reordered[@]}"; do
+		for mode in reverse rotate; do
+			reordered_c "$f" "$mode" "$dir" "$rel" "$ser"
+		done
 	done
 	printf 'obj-m := %s\nccflags-y := -Werror\n' "${objs[*]}" >"$dir/Kbuild"
 	make -k -C "/lib/modules/$rel/build" M="$dir" -j"$(nproc)" "${objs[@]}" \
