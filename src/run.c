@@ -9,9 +9,11 @@
  *
  * With --vm[=RELEASE]: the same command line runs inside a throwaway VM
  * booted from that kernel (src/sonde-vm); the loader, the module and
- * the -c command's program (with its libraries) are copied in, output
- * streams back, -o FILE is written on the host, and the exit status is
- * the loader's.
+ * the files the -c command names (under /root/host, with their
+ * libraries) are copied in, output streams back, -o FILE is written on
+ * the host, and the exit status is the loader's.  A VM that does not
+ * finish within its time limit (SONDE_VM_TIMEOUT) is stopped with a
+ * message saying how to allow longer.
  */
 #define _GNU_SOURCE
 #include "backend.h"
