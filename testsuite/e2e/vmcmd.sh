@@ -33,8 +33,9 @@ vmcmd_rel=$(cloud_releases | grep -m1 "^${SONDE_E2E_SERIES:-}")
 
 # A quoted command for /bin/sh: the host's /bin/sh goes in under
 # /root/host, never over the guest's own (which /init runs on).
-vmcmd_run vm-cmd-quoted 300 -c '/bin/sh -c "echo a  b"' -e "$vmcmd_script"
-vmcmd_expect vm-cmd-quoted 0 $'hi\na  b'
+# Quotes of every kind nest through sonde, sonde-vm, /init and sonde-run.
+vmcmd_run vm-cmd-quoted 300 -c '/bin/sh -c "echo \"a  b\" '"'c  d'"'"' -e "$vmcmd_script"
+vmcmd_expect vm-cmd-quoted 0 $'hi\na  b c  d'
 
 # A pipe into a quoted command.
 vmcmd_run vm-cmd-pipe 300 -c 'echo abc | /bin/sh -c "cat; echo done"' -e "$vmcmd_script"
