@@ -280,16 +280,31 @@ static void list_aliases(Elab *e, const ProbePoint *pp)
 	}
 }
 
+static bool names_have_wildcard(const ProbePoint *pp)
+{
+	for (uint32_t i = 0; i < pp->n; i++)
+		if (strchr(pp->comps[i].name, '*'))
+			return true;
+	return false;
+}
+
+/* A type sonde cannot derive, named as such, says so as it does in a
+   script; one that a wildcard happens to reach is left out. */
 static void list_cb(Elab *e, Match *m, void *arg)
 {
 	(void)arg;
-	if (m->group != &unsupported_group)
+	if (m->group != &unsupported_group || !names_have_wildcard(m->pp))
 		m->group->derive(e, m);
 }
 
+/* Like stap, a pattern that lists nothing fails; sonde also says why. */
 void probes_list(Elab *e, const ProbePoint *pp)
 {
+	int errors = e->s->nerrors;
 	e->listing = true;
 	list_aliases(e, pp);
 	registry_match(e, pp, list_cb, NULL);
+	if (!e->listed.n && e->s->nerrors == errors &&
+	    !(pp->flags & PP_OPTIONAL))
+		no_match(e, pp);
 }

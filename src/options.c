@@ -6,6 +6,7 @@
  * bad option gets one line naming it plus the usage line, and status 1.
  */
 #include "sonde.h"
+#include "cmdwords.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -113,6 +114,19 @@ static int bad(const char *fmt, const char *what)
 	fputc('\n', stderr);
 	fputs(usage_line, stderr);
 	return -1;
+}
+
+/* -c: the loader splits the command the same way; a command it could
+   not run is refused before anything is built. */
+static int set_command(Session *s, const char *arg)
+{
+	CmdWords w;
+	const char *err = cmd_split(arg, &w);
+	if (err)
+		return bad("-c: %s", err);
+	cmd_words_free(&w);
+	s->target_cmd = arg;
+	return 0;
 }
 
 /* Parses a whole decimal number in [lo, hi]; false if anything is off. */
@@ -260,7 +274,7 @@ static int apply(Session *s, int c, const char *arg)
 	case 'k': s->keep_tmpdir = true; return 0;
 	case 'g': s->guru_mode = true; return 0;
 	case 'o': s->output_file = arg; return 0;
-	case 'c': s->target_cmd = arg; return 0;
+	case 'c': return set_command(s, arg);
 	case 'x':
 		if (!parse_long(arg, 1, INT_MAX, &s->target_pid))
 			return bad("-x wants a process id, not '%s'", arg);

@@ -9,9 +9,11 @@
  *
  * With --vm[=RELEASE]: the same command line runs inside a throwaway VM
  * booted from that kernel (src/sonde-vm); the loader, the module and
- * the -c command's program (with its libraries) are copied in, output
- * streams back, -o FILE is written on the host, and the exit status is
- * the loader's.
+ * the files the -c command names (under /root/host, with their
+ * libraries) are copied in, output streams back, -o FILE is written on
+ * the host, and the exit status is the loader's.  A VM that does not
+ * finish within its time limit (SONDE_VM_TIMEOUT) is stopped with a
+ * message saying how to allow longer.
  */
 #define _GNU_SOURCE
 #include "backend.h"
@@ -26,6 +28,9 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Where host files named by the -c command go in the guest. */
+#define GUEST_HOST_DIR "/root/host"
 
 #ifdef SONDE_SOURCE_TAPSET_DIR
 #define SOURCE_SONDE_VM SONDE_SOURCE_TAPSET_DIR "/../src/sonde-vm"
@@ -183,23 +188,32 @@ static void shell_quote(StrBuf *b, const char *w)
 	sb_putc(b, '\'');
 }
 
+/* Paths the guest has its own of: its kernel's files and devices. */
+static bool guest_own_path(const char *w)
+{
+	return !strncmp(w, "/proc/", 6) || !strncmp(w, "/sys/", 5) ||
+	       !strncmp(w, "/dev/", 5);
+}
+
 /*
  * Host files the -c command names by absolute path (its program, file
- * arguments) are copied into the guest at the same path, except under
- * /tmp, which the guest mounts afresh: those go to /root/host/tmp/...,
- * and the command is rewritten to match (returned, malloc'd).
+ * arguments) are copied into the guest under /root/host, at their host
+ * path below it, and the command is rewritten to match (returned,
+ * malloc'd).  Never at their own path: the guest's /bin/sh and the rest
+ * of its small system would be replaced by host files that cannot run
+ * there (a host /bin/sh is a link to a shell the guest lacks), and its
+ * /tmp is mounted afresh.  /proc, /sys and /dev name the guest's own.
  */
 static char *command_files(const char *cmd, StrList *a)
 {
 	StrBuf out = {0};
-	const char *sep = " \t;|&()<>'\"";
+	const char *sep = " \t\n;|&()<>'\"`=";
 	for (const char *p = cmd; *p;) {
 		size_t n = strcspn(p, sep);
 		char *w = xstrndup(p, n);
-		if (w[0] == '/' && is_file(w)) {
-			const char *prefix = strncmp(w, "/tmp/", 5) ? "" : "/root/host";
-			push_opt(a, "-f", xasprintf("%s:%s%s", w, prefix, w));
-			sb_puts(&out, prefix);
+		if (w[0] == '/' && !guest_own_path(w) && is_file(w)) {
+			push_opt(a, "-f", xasprintf("%s:" GUEST_HOST_DIR "%s", w, w));
+			sb_puts(&out, GUEST_HOST_DIR);
 		}
 		sb_puts(&out, w);
 		free(w);
@@ -210,15 +224,51 @@ static char *command_files(const char *cmd, StrList *a)
 	return out.data ? out.data : xstrdup("");
 }
 
+/* The VM's time limit, boot included: SONDE_VM_TIMEOUT, else the
+   script's own limit (-T) and then some, else ten minutes; 0 after a
+   message for a bad SONDE_VM_TIMEOUT. */
+static long vm_time_limit(Session *s)
+{
+	const char *env = getenv("SONDE_VM_TIMEOUT");
+	if (!env || !*env)
+		return s->timeout_s ? s->timeout_s + 120 : 600;
+	char *end;
+	errno = 0;
+	long t = strtol(env, &end, 10);
+	if (*end || t <= 0 || errno) {
+		diag_error(s, "SONDE_VM_TIMEOUT='%s' is not a number of seconds; "
+			   "set it to the VM's time limit, e.g. 900", env);
+		return 0;
+	}
+	return t;
+}
+
+/* One line on why the VM run did not end with the loader's status. */
+static void vm_failure(Session *s, int status, long limit)
+{
+	if (status == 124)
+		diag_error(s, "the VM did not finish within %ld s (boot included) "
+			   "and was stopped; set SONDE_VM_TIMEOUT=SECONDS to allow "
+			   "longer, or stop the script earlier with -T", limit);
+	else if (status == 125)
+		diag_error(s, "the VM stopped before the module's run ended "
+			   "(sonde-vm status 125, see its message above)");
+	else
+		diag_error(s, "sonde-vm could not run the VM (status 126, see "
+			   "its message above)");
+}
+
 static bool run_vm(Session *s, const char *ko, int *status)
 {
+	long limit = vm_time_limit(s);
+	if (!limit)
+		return false;
 	const char *base = strrchr(ko, '/') ? strrchr(ko, '/') + 1 : ko;
 	StrList a = {0}, inner = {0};
 	strlist_push(&a, find_tool("sonde-vm", SOURCE_SONDE_VM));
 	if (s->kernel_release)
 		push_opt(&a, "-r", s->kernel_release);
-	long t = s->timeout_s ? s->timeout_s + 120 : 600;
-	push_opt(&a, "-t", xasprintf("%ld", t));
+	push_opt(&a, "-t", xasprintf("%ld", limit));
 	char *loader = find_tool("sonde-run", NULL);
 	push_opt(&a, "-f", xasprintf("%s:/bin/sonde-run", loader));
 	push_opt(&a, "-f", xasprintf("%s:/root/%s", ko, base));
@@ -238,8 +288,7 @@ static bool run_vm(Session *s, const char *ko, int *status)
 	*status = spawn((char *const *)a.v, s->output_file);
 	s->target_cmd = host_cmd;
 	if (*status >= 124 && *status <= 126)
-		diag_error(s, "the VM did not run the module to the end "
-			   "(sonde-vm status %d)", *status);
+		vm_failure(s, *status, limit);
 	free(loader);
 	free(a.v);
 	free(inner.v);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "../runtime/protocol.h"
+#include "cmdwords.h"
 
 #define PROG "sonde-run"
 #define USAGE "Usage: sonde-run [-o FILE] [-T SECONDS] [-c CMD] [-x PID] [-s MB] [-b] [-F] [-S SIZE[,N]] [-D]... MODULE.ko [NAME=VALUE]...\n" \
@@ -99,6 +100,9 @@ struct session {
 	} w;
 	pid_t child;             /* -c command, 0 when none or reaped */
 	int gate_fd;             /* write end holding the command back */
+	int exec_fd;             /* read end: errno of a failed exec */
+	CmdWords words;          /* -c split into words, or shell */
+	char *program;           /* what -c executes (a path) */
 	bool stop_sent, stopped, data_eof;
 	bool detach;             /* -F: the session runs, leave it */
 	long long stop_at_ms;    /* when stop was sent */
@@ -169,7 +173,8 @@ static void help(void)
 	       "Load a sonde module, run its session and unload it.\n\n"
 	       "  -o FILE     write the script's output to FILE instead of stdout\n"
 	       "  -T SECONDS  stop the session after SECONDS\n"
-	       "  -c CMD      run CMD with sh -c once the session runs; stop when it ends\n"
+	       "  -c CMD      run CMD once the session runs (split into words, or with\n"
+	       "              /bin/sh -c when it uses shell syntax); stop when it ends\n"
 	       "  -x PID      make PID the target process\n"
 	       "  -s MB       output buffer size in MB, all CPUs together (-b: per CPU)\n"
 	       "  -b          bulk mode: a file per CPU, FILE_CPU (-o FILE) or stpd_cpuCPU\n"
@@ -465,13 +470,89 @@ static int check_environment(void)
 
 /* ---------------------------------------------------------------- command */
 
+/* Path of an executable file named `name` in $PATH, malloc'd, or NULL. */
+static char *search_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	struct stat st;
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		size_t n = strcspn(p, ":");
+		char *full = malloc(n + strlen(name) + 3);
+
+		if (!full)
+			return NULL;
+		sprintf(full, "%.*s/%s", (int)n, n ? p : ".", name);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(full, X_OK) == 0)
+			return full;
+		free(full);
+		p += n;
+		if (!*p)
+			return NULL;
+	}
+}
+
+/*
+ * Decide how -c runs and find its program before anything is loaded,
+ * so a command that cannot start ends the run with a message at once.
+ */
+static int resolve_command(struct session *s)
+{
+	const char *cmd = s->opt->command, *err = cmd_split(cmd, &s->words);
+	const char *prog;
+
+	if (err) {
+		error_msg("bad -c command: %s: %s", err, cmd);
+		return 1;
+	}
+	if (s->words.shell) {
+		s->program = strdup("/bin/sh");
+		return 0;
+	}
+	prog = s->words.argv[0];
+	if (strchr(prog, '/')) {
+		if (access(prog, X_OK)) {
+			error_msg("cannot run the command: %s: %s", prog, strerror(errno));
+			return 1;
+		}
+		s->program = strdup(prog);
+		return 0;
+	}
+	s->program = search_path(prog);
+	if (!s->program) {
+		error_msg("cannot run the command: no program '%s' in PATH (%s)",
+			  prog, getenv("PATH") ? getenv("PATH") : "unset");
+		return 1;
+	}
+	return 0;
+}
+
+/* In the child: exec the command; on failure send errno to the parent. */
+static void exec_command(struct session *s, int err_fd)
+{
+	char *sh_argv[] = { "sh", "-c", (char *)s->opt->command, NULL };
+	int e;
+
+	execv(s->program, s->words.shell ? sh_argv : s->words.argv);
+	e = errno;
+	if (write(err_fd, &e, sizeof(e)) != sizeof(e))
+		fprintf(stderr, PROG ": error: cannot run %s: %s\n", s->program,
+			strerror(e));
+	_exit(127);
+}
+
 /* Fork the -c command, held back until release_command(). */
 static int spawn_command(struct session *s, const sigset_t *old_mask)
 {
-	int gate[2];
+	int gate[2], exec_err[2];
 	char go;
 
-	if (pipe2(gate, O_CLOEXEC)) {
+	if (resolve_command(s))
+		return 1;
+	if (pipe2(gate, O_CLOEXEC) || pipe2(exec_err, O_CLOEXEC)) {
 		error_msg("cannot create a pipe: %s", strerror(errno));
 		return 1;
 	}
@@ -482,17 +563,34 @@ static int spawn_command(struct session *s, const sigset_t *old_mask)
 	}
 	if (s->child == 0) {
 		close(gate[1]);
+		close(exec_err[0]);
 		if (read(gate[0], &go, 1) != 1)
 			_exit(127);          /* session never started */
 		sigprocmask(SIG_SETMASK, old_mask, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", s->opt->command, (char *)NULL);
-		fprintf(stderr, PROG ": error: cannot run /bin/sh: %s\n", strerror(errno));
-		_exit(127);
+		exec_command(s, exec_err[1]);
 	}
 	close(gate[0]);
+	close(exec_err[1]);
 	s->gate_fd = gate[1];
+	s->exec_fd = exec_err[0];
 	return 0;
+}
+
+/* After the command ended: true (after a message) if it never started. */
+static bool command_failed_to_start(struct session *s)
+{
+	int e;
+
+	if (s->exec_fd < 0)
+		return false;
+	ssize_t n = read(s->exec_fd, &e, sizeof(e));
+	close(s->exec_fd);
+	s->exec_fd = -1;
+	if (n != sizeof(e))
+		return false;
+	error_msg("cannot run the command: %s: %s", s->program, strerror(e));
+	return true;
 }
 
 static void release_command(struct session *s)
@@ -1003,7 +1101,10 @@ static void handle_signals(struct session *s)
 		}
 		if (s->child > 0 && waitpid(s->child, &status, WNOHANG) == s->child) {
 			s->child = 0;
-			report_command_status(status);
+			if (command_failed_to_start(s))
+				s->failed = true;
+			else
+				report_command_status(status);
 			request_stop(s, "the command ended");
 		}
 	}
@@ -1279,7 +1380,8 @@ int main(int argc, char **argv)
 {
 	struct options opt = { 0 };
 	struct session s = { .opt = &opt, .data_fd = -1, .ctl_fd = -1,
-			     .sig_fd = -1, .gate_fd = -1, .out.fd = -1 };
+			     .sig_fd = -1, .gate_fd = -1, .exec_fd = -1,
+			     .out.fd = -1 };
 	sigset_t old_mask;
 	int ret;
 

@@ -56,6 +56,17 @@ expect_ok r-dir -p1 -r /lib/modules/x/build "$tmp/ok.stp"
 expect_ok color-bare -p1 --color "$tmp/ok.stp"
 expect_ok after-script -p1 "$tmp/ok.stp" -v
 
+# -c: quotes must be closed and the command not empty (the loader
+# splits it into words, or runs it with /bin/sh -c; see unit/cmdwords).
+expect_ok c-quoted -p1 -c '/bin/sh -c "echo a"' "$tmp/ok.stp"
+expect_ok c-shell -p1 -c 'cat /proc/version | wc -l; echo $HOME' "$tmp/ok.stp"
+expect_ok c-escaped-quote -p1 -c "echo it\\'s" "$tmp/ok.stp"
+expect_bad c-unterminated-single "-c: unterminated single quote ('): close it with another '" \
+	-p1 -c "echo 'a" "$tmp/ok.stp"
+expect_bad c-unterminated-double '-c: unterminated double quote ("): close it with another "' \
+	-p1 -c 'sh -c "echo a' "$tmp/ok.stp"
+expect_bad c-empty "-c: the command is empty: name a program to run" -p1 -c ' ' "$tmp/ok.stp"
+
 expect_bad unknown-short "unknown option '-Z'" -Z "$tmp/ok.stp"
 expect_bad unknown-long "unknown option '--frobnicate'" --frobnicate "$tmp/ok.stp"
 expect_bad unknown-long-eq "unknown option '--frob'" --frob=3 "$tmp/ok.stp"

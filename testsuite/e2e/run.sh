@@ -6,6 +6,8 @@
 #   cases/NAME.rc      expected exit status (default 0)
 #   cases/NAME.err     extended regexps, one a line, stderr must match
 #   cases/NAME.cmd     a -c command (callloop is /bin/callloop)
+# Then vmcmd.sh runs `sonde --vm -c` itself, a boot per case, on the
+# newest kernel (of SONDE_E2E_SERIES when set).
 #   cases/NAME.opts    extra sonde options (pass 1-4, e.g. -D ...)
 #   cases/NAME.run     extra sonde-run options (e.g. -s 1)
 # Without NAME.out, stdout is not compared.
@@ -41,7 +43,8 @@ build_cases() {
 		fi
 		cp "$ko" "$dir/e2e_$name.ko"
 		cmd=""
-		[ -f "$here/cases/$name.cmd" ] && cmd="-c '$(cat "$here/cases/$name.cmd")'"
+		[ -f "$here/cases/$name.cmd" ] &&
+			cmd="-c '$(sed "s/'/'\\\\''/g" "$here/cases/$name.cmd")'"
 		run=""
 		[ -f "$here/cases/$name.run" ] && run=$(cat "$here/cases/$name.run")
 		# A stuck case fails alone (status 143) instead of the whole boot.
@@ -124,4 +127,6 @@ for rel in "${rels[@]}"; do
 	[[ -n ${SONDE_E2E_SERIES:-} && $ser != "$SONDE_E2E_SERIES" ]] && continue
 	run_series "$rel" "$ser"
 done
+# shellcheck source=vmcmd.sh
+. "$here/vmcmd.sh"
 exit 0

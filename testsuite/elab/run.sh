@@ -5,7 +5,8 @@
 #                  equal it (warnings), else stderr must be empty.
 #   ko/NAME.stp    must fail with status 1 and print exactly NAME.err.
 #   list/NAME.opts options of a listing run (-l, -L, --dump-*) whose
-#                  output must equal NAME.out.
+#                  output must equal NAME.out; its status must be NAME.rc
+#                  (default 0), its stderr NAME.err (default empty).
 # Optional NAME.opts holds extra options; @KERNEL_M_N@ there is the
 # installed M.N cloud release (testsuite/lib/kernels.sh), and the release
 # in outputs and messages is shown as that placeholder.  Cases run from
@@ -89,15 +90,22 @@ check_ko() {
 }
 
 check_list() {
-	local name=$1 opts
+	local name=$1 opts want_st=0
 	case_opts "list/$name" "$here/list/$name.opts" || return
-	(cd "$here/list" && "$sonde" "${opts[@]}") 2>"$tmp/err" | kernel_normalise >"$tmp/out"
+	[ -f "$here/list/$name.rc" ] && want_st=$(cat "$here/list/$name.rc")
+	(cd "$here/list" && "$sonde" "${opts[@]}") 2>"$tmp/raw" | kernel_normalise >"$tmp/out"
 	local st=${PIPESTATUS[0]}
-	if [ $st -ne 0 ]; then
-		fail "list/$name" "status $st"; sed 's/^/  | /' "$tmp/err" | head -20; return
+	kernel_normalise <"$tmp/raw" >"$tmp/err"
+	if [ $st -ne "$want_st" ]; then
+		fail "list/$name" "status $st, expected $want_st"; sed 's/^/  | /' "$tmp/err" | head -20; return
 	fi
 	if ! diff -u "$here/list/$name.out" "$tmp/out" >"$tmp/diff"; then
 		fail "list/$name"; sed 's/^/  /' "$tmp/diff" | head -30; return
+	fi
+	local want=/dev/null
+	[ -f "$here/list/$name.err" ] && want=$here/list/$name.err
+	if ! diff -u "$want" "$tmp/err" >"$tmp/diff"; then
+		fail "list/$name" "stderr differs:"; sed 's/^/  /' "$tmp/diff" | head -30; return
 	fi
 	echo "PASS $label/list/$name"
 }

@@ -194,6 +194,36 @@ test_timeout() {
     report vm-timeout "$d/errors"
 }
 
+# (c2) A -f file may not replace the guest's own system (busybox, /init):
+# refused at once with status 126.  A host /bin/sh is a link to a shell
+# the guest lacks, and /init runs on the guest's /bin/sh.
+test_guest_system_paths() {
+    local d=$work/c2 rc dst
+    mkdir -p "$d"
+    : >"$d/errors"
+    for dst in /bin/sh /usr/bin/sh /sbin/init /init /sonde/cmd /root/../bin/sh; do
+        rc=0
+        timeout 30 "$vm" -f "/bin/sh:$dst" -- true >"$d/out" 2>&1 || rc=$?
+        ((rc == 126)) || echo "-f /bin/sh:$dst: exit status $rc, expected 126" >>"$d/errors"
+        grep -q "cannot copy /bin/sh to $dst: the guest's own" "$d/out" ||
+            echo "-f /bin/sh:$dst: output: $(head -c 300 "$d/out")" >>"$d/errors"
+    done
+    report vm-guest-system-paths "$d/errors"
+}
+
+# (c3) A symbolic link given to -f is followed: the host's /bin/sh (a
+# link to dash) arrives as the shell itself, with its libraries.
+test_file_symlink() {
+    local d=$work/c3 rc=0
+    mkdir -p "$d"
+    : >"$d/errors"
+    timeout 300 "$vm" -f /bin/sh:/root/host/bin/sh -- \
+        '/root/host/bin/sh -c "echo via host sh"' >"$d/out" 2>&1 || rc=$?
+    ((rc == 0)) || echo "exit status $rc, expected 0" >>"$d/errors"
+    grep -qx 'via host sh' "$d/out" || echo "output: $(head -c 300 "$d/out")" >>"$d/errors"
+    report vm-file-symlink "$d/errors"
+}
+
 # (d) The floor module loads, counts callloop's getppid calls and prints
 # the count on unload, with a clean kernel log.
 test_floor() {
@@ -280,6 +310,8 @@ chain_612() {
     test_exit_status
     test_monitor
     test_timeout
+    test_guest_system_paths
+    test_file_symlink
     rel=$(release_of_series 6.12)
     if [[ -z $rel ]]; then
         skip vm-6.12 "no 6.12 cloud kernel image+headers (run testsuite/vm/setup.sh)"

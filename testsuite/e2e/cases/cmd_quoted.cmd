@@ -1,0 +1,1 @@
+sh -c 'echo "a  b"; echo c'
