@@ -130,8 +130,11 @@ static void call_wrapper(Emitter *em, const Func *f, const char *name,
 	bool str = f->type == T_STRING, val = f->type == T_LONG || str;
 	const char *arg = f->embedded ? "arg_" : "";
 	StrBuf sig = {0};
-	sb_printf(&sig, "static %s call_%s(struct sonde_ctx *c%s", str ? "const char *" :
-		  val ? "int64_t" : "void", name, str ? ", char *ret" : "");
+	/* -u keeps functions that nothing calls */
+	sb_printf(&sig, "static %s%s call_%s(struct sonde_ctx *c%s",
+		  em->s->keep_unused ? "__maybe_unused " : "",
+		  str ? "const char *" : val ? "int64_t" : "void", name,
+		  str ? ", char *ret" : "");
 	params_list(&sig, f);
 	sb_putc(&sig, ')');
 	sb_printf(&em->protos, "%s;\n", sig.data);
