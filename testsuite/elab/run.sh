@@ -6,6 +6,8 @@
 #   ko/NAME.stp    must fail with status 1 and print exactly NAME.err.
 #   list/NAME.opts options of a listing run (-l, -L, --dump-*) whose
 #                  output must equal NAME.out.
+# Every ok case then goes through pass 3 too (NAME/p3), unless marked
+# known (testsuite/lib/nextpass.sh); the build group compiles its C.
 # Optional NAME.opts holds extra options.  Cases run from their own
 # directory so messages name NAME.stp; the library is the source tree's
 # (paths in messages are written relative to it, as tapsets/FILE), and
@@ -20,6 +22,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export XDG_CACHE_HOME=$tmp/cache SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets
 ksyms=/usr/lib/debug/boot/System.map-6.1.0-56-cloud-amd64
+# shellcheck source=../lib/nextpass.sh
+. "$SONDE_SRCDIR/testsuite/lib/nextpass.sh"
 
 skip() { # DIR NAME: true if the case needs a symbol table we lack
 	[ -f "$1/$2.opts" ] && grep -q 6.1.0-56-cloud-amd64 "$1/$2.opts" && [ ! -r "$ksyms" ]
@@ -53,6 +57,9 @@ check_ok() {
 		fail "ok/$name" "stderr differs:"; sed 's/^/  /' "$tmp/diff" | head -30; return
 	fi
 	echo "PASS $label/ok/$name"
+	local opts=()
+	[ -f "$here/ok/$name.opts" ] && read -r -a opts <"$here/ok/$name.opts"
+	next_pass "$label" "$here/ok" "$name" 3 "${opts[@]}" "$name.stp"
 }
 
 check_ko() {

@@ -4,6 +4,8 @@
 #                the same text (the unparser round trip); if NAME.p1 exists
 #                the -p1 output must equal it.
 #   ko/NAME.stp  must fail with status 1 and print exactly NAME.err.
+# Every ok case then goes through pass 2 too (NAME/p2), unless marked
+# parse-only or known (testsuite/lib/nextpass.sh).
 # Optional NAME.opts holds extra options, NAME.args script arguments (one
 # per line).  Cases run from their own directory so messages name
 # NAME.stp.  Every case runs a second time with the parser's fast paths
@@ -17,6 +19,8 @@ label=${LABEL:-parse}
 here=$SONDE_SRCDIR/testsuite/parse
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib/nextpass.sh
+. "$SONDE_SRCDIR/testsuite/lib/nextpass.sh"
 
 run_case() { # DIR NAME -> runs sonde -p1, output in $tmp/out, $tmp/err
 	local dir=$1 name=$2 opts=() args=()
@@ -59,8 +63,9 @@ check_ok() {
 	fi
 	# Round trip: the canonical form must be a fixed point.
 	cp "$tmp/out" "$tmp/u1.stp"
-	local opts=()
+	local opts=() args=()
 	[ -f "$here/ok/$name.opts" ] && read -r -a opts <"$here/ok/$name.opts"
+	[ -f "$here/ok/$name.args" ] && mapfile -t args <"$here/ok/$name.args"
 	if ! "$sonde" -p1 "${opts[@]}" "$tmp/u1.stp" >"$tmp/u2" 2>"$tmp/err2" ||
 	   ! cmp -s "$tmp/u1.stp" "$tmp/u2"; then
 		echo "FAIL $label/ok/$name"; echo "  -p1 output does not re-parse to itself:"
@@ -69,6 +74,7 @@ check_ok() {
 		return
 	fi
 	echo "PASS $label/ok/$name"
+	next_pass "$label" "$here/ok" "$name" 2 "${opts[@]}" "$name.stp" "${args[@]}"
 }
 
 check_ko() {
