@@ -37,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,13 +74,6 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static char *chomp(char *s)
-{
-	if (s)
-		s[strcspn(s, "\n")] = 0;
-	return s;
-}
-
 /* ------------------------------------------------------------- target */
 
 /* The runtime sources: -R, the source tree's when run from the build
@@ -105,22 +97,10 @@ static char *runtime_dir(Session *s)
 bool target_resolve(Session *s, Target *t)
 {
 	memset(t, 0, sizeof *t);
-	if (s->kernel_build_dir) {
-		t->kbuild_dir = xstrdup(s->kernel_build_dir);
-		char *p = xasprintf("%s/include/config/kernel.release", t->kbuild_dir);
-		size_t len;
-		t->release = chomp(read_file(p, &len));
-		free(p);
-		if (!t->release)
-			t->release = xstrdup("unknown");
-	} else {
-		struct utsname u;
-		uname(&u);
-		if (!s->kernel_release && s->use_vm)
-			s->kernel_release = vm_default_release();
-		t->release = xstrdup(s->kernel_release ? s->kernel_release : u.release);
-		t->kbuild_dir = xasprintf("/lib/modules/%s/build", t->release);
-	}
+	t->release = xstrdup(kernel_require(s));
+	t->kbuild_dir = s->kernel_build_dir
+		? xstrdup(s->kernel_build_dir)
+		: xasprintf("/lib/modules/%s/build", t->release);
 	t->runtime_dir = runtime_dir(s);
 	if (!is_dir(t->kbuild_dir)) {
 		diag_error(s, "no kernel headers for %s in %s: install "

@@ -11,7 +11,7 @@
 #include "sonde.h"
 
 typedef struct Target {
-	char *release;		/* "6.1.0-56-cloud-amd64" */
+	char *release;		/* "6.1.0-N-cloud-amd64" */
 	char *kbuild_dir;	/* /lib/modules/R/build, or -r DIR */
 	char *runtime_dir;	/* -R DIR, the source tree's, or installed */
 } Target;
@@ -31,10 +31,6 @@ bool kbuild_run(Session *s, const Target *t, const char *dir,
 bool write_file(const char *path, const char *text, size_t len);
 /* The directory of the running sonde binary (malloc'd), or NULL. */
 char *self_dir(void);
-
-/* run.c: the kernel --vm boots by default (newest installed cloud
-   kernel with headers), or NULL. */
-char *vm_default_release(void);
 
 /* kfeatures.c: gen_features.h for t, made once per release and kbuild
    tree by the first module build and then read from the cache. */

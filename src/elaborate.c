@@ -14,7 +14,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 const char *type_name(Type t)
 {
@@ -304,6 +303,7 @@ static char *ksyms_cache_dir(void)
 const KSyms *elab_ksyms(Elab *e, Loc loc)
 {
 	if (e->ksyms_state == 0) {
+		kernel_require(e->s);
 		StrBuf why = {0};
 		char *dir = e->s->disable_cache ? NULL : ksyms_cache_dir();
 		e->ksyms_state = ksyms_load(&e->ksyms, e->release, dir, &why) ==
@@ -402,20 +402,12 @@ void elab_derive_point(Elab *e, const Match *m, const char *point,
 
 /* -------------------------------------------------------------- driver */
 
-static const char *target_release(Session *s)
-{
-	static struct utsname u;
-	if (s->kernel_release)
-		return s->kernel_release;
-	return uname(&u) == 0 ? u.release : "unknown";
-}
-
 Elab *elab_open(Session *s)
 {
 	Elab *e = xcalloc(1, sizeof *e);
 	e->s = s;
 	e->prog = xcalloc(1, sizeof *e->prog);
-	e->release = target_release(s);
+	e->release = kernel_target(s);
 	return e;
 }
 

@@ -148,6 +148,7 @@ struct MacroTable {
 	Map macros;
 	Map config;
 	bool config_loaded;
+	bool config_missing;	/* the target kernel has no configuration */
 };
 
 /*
@@ -793,10 +794,10 @@ static const struct utsname *host(Preproc *pp)
 	return &pp->uts;
 }
 
+/* Conditions on the kernel are what makes pass 1 need one installed. */
 static const char *kernel_release(Preproc *pp)
 {
-	return pp->s->kernel_release ? pp->s->kernel_release
-				     : host(pp)->release;
+	return kernel_require(pp->s);
 }
 
 /* kernel_v: the release without its suffix, "6.5.0" of "6.5.0-14-generic". */
@@ -859,30 +860,37 @@ static struct MacroTable *table(Session *s)
 	return s->macros;
 }
 
-/* CONFIG_X of the target kernel, read once per session from the build
-   tree or /boot; "" when unset or when no configuration is found. */
+/* The target kernel's configuration, from its build tree or /boot;
+   false if neither has one. */
+static bool load_config(Preproc *pp, Map *config)
+{
+	const char *rel = kernel_release(pp);
+	char *paths[3] = {
+		pp->s->kernel_build_dir
+			? xasprintf("%s/.config", pp->s->kernel_build_dir)
+			: xasprintf("/lib/modules/%s/build/.config", rel),
+		pp->s->kernel_build_dir ? NULL : xasprintf("/boot/config-%s", rel),
+		NULL
+	};
+	bool found = false;
+	for (int i = 0; paths[i]; i++) {
+		size_t len;
+		char *text = found ? NULL : read_file(paths[i], &len);
+		if (text) {
+			parse_config(pp->s, config, text);
+			found = true;
+		}
+		free(text);
+		free(paths[i]);
+	}
+	return found;
+}
+
+/* CONFIG_X of the target kernel, "" when unset; config_ready() has
+   loaded the configuration. */
 static const char *config_value(Preproc *pp, const char *name)
 {
-	struct MacroTable *mt = table(pp->s);
-	if (!mt->config_loaded) {
-		mt->config_loaded = true;
-		const char *rel = kernel_release(pp);
-		char *paths[3] = {
-			pp->s->kernel_build_dir
-				? xasprintf("%s/.config", pp->s->kernel_build_dir)
-				: xasprintf("/lib/modules/%s/build/.config", rel),
-			xasprintf("/boot/config-%s", rel), NULL
-		};
-		for (int i = 0; paths[i]; i++) {
-			size_t len;
-			char *text = mt->config.n ? NULL : read_file(paths[i], &len);
-			if (text)
-				parse_config(pp->s, &mt->config, text);
-			free(text);
-			free(paths[i]);
-		}
-	}
-	const char *v = map_get(&mt->config, name);
+	const char *v = map_get(&table(pp->s)->config, name);
 	return v ? v : "";
 }
 
@@ -1006,6 +1014,32 @@ static bool fail(CondParser *cp, const char *fmt, ...)
 	return false;
 }
 
+/* Loads the target kernel's configuration, once.  A kernel without one
+   is an error at the first option a condition tests (and the condition
+   false), never a kernel with every option unset. */
+static bool config_ready(CondParser *cp, const Token *t)
+{
+	Preproc *pp = cp->pp;
+	struct MacroTable *mt = table(pp->s);
+	if (!mt->config_loaded) {
+		mt->config_loaded = true;
+		mt->config_missing = !load_config(pp, &mt->config);
+		const char *dir = pp->s->kernel_build_dir;
+		const char *rel = kernel_release(pp);
+		if (mt->config_missing && dir)
+			diag_at(pp->s, DIAG_ERROR, t->loc, width(t),
+				"no .config in kernel build tree %s to read %s "
+				"from", dir, t->text);
+		else if (mt->config_missing)
+			diag_at(pp->s, DIAG_ERROR, t->loc, width(t),
+				"no configuration of kernel %s to read %s from: "
+				"install linux-headers-%s", rel, t->text, rel);
+	}
+	if (mt->config_missing)
+		cp->failed = true;
+	return !mt->config_missing;
+}
+
 /* '@defined' '(' tokens ')': true for a single defined @macro. */
 static bool defined_test(CondParser *cp)
 {
@@ -1102,6 +1136,8 @@ static bool comparison(CondParser *cp)
 		int64_t a = subj == SUBJ_GURU ? cp->pp->s->guru_mode : l.num;
 		return holds(cop, (a > r.num) - (a < r.num));
 	}
+	if (subj == SUBJ_CONFIG && !config_ready(cp, &l))
+		return false;
 	char buf[128];
 	const char *a = subject_string(cp->pp, subj, &l, buf, sizeof buf);
 	bool version = subj == SUBJ_KERNEL_V || subj == SUBJ_KERNEL_VR ||
@@ -1118,6 +1154,8 @@ static bool comparison(CondParser *cp)
 static bool config_compare(CondParser *cp, const Token *l, CmpOp cop,
 			   const Token *r)
 {
+	if (!config_ready(cp, l))
+		return false;
 	const char *a = config_value(cp->pp, l->text);
 	if (r->kind != TOK_NUMBER && (cop == OP_EQ || cop == OP_NE))
 		return holds(cop, strcmp(a, config_value(cp->pp, r->text)));

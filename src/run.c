@@ -17,7 +17,6 @@
 #include "backend.h"
 #include "build_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -52,32 +51,6 @@ static bool is_file(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Newest installed cloud kernel with an image and headers, as sonde-vm
-   picks it. */
-char *vm_default_release(void)
-{
-	DIR *d = opendir("/boot");
-	char *best = NULL;
-	if (!d)
-		return NULL;
-	for (struct dirent *e; (e = readdir(d));) {
-		const char *n = e->d_name, *suffix = "-cloud-amd64";
-		size_t len = strlen(n), sl = strlen(suffix);
-		if (strncmp(n, "vmlinuz-", 8) || len < 8 + sl ||
-		    strcmp(n + len - sl, suffix))
-			continue;
-		char *build = xasprintf("/lib/modules/%s/build", n + 8);
-		bool ok = access(build, R_OK) == 0;
-		free(build);
-		if (ok && (!best || strverscmp(n + 8, best) > 0)) {
-			free(best);
-			best = xstrdup(n + 8);
-		}
-	}
-	closedir(d);
-	return best;
 }
 
 /* ------------------------------------------------------ loader options */

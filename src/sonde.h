@@ -299,6 +299,9 @@ typedef struct Session {
 	ColorMode color;
 
 	/* Derived from the options by the driver. */
+	const char *target_release;	/* kernel.c: the release a run is for */
+	bool target_checked;		/* kernel.c: kernel_require() ran (a
+					   harness of pass 1 alone sets it) */
 	const char *tapset_dir;
 	const char *privilege;		/* "stapusr", "stapsys", "stapdev" */
 
@@ -343,6 +346,14 @@ static inline bool diag_end_hold(Session *s)
 
 void session_init(Session *s);
 void session_free(Session *s);
+
+/* kernel.c: the target kernel.  kernel_target() names the release (-r,
+   -r DIR's, --vm's default or the running one); kernel_require() also
+   ends the run with one message when this machine has nothing of it,
+   and is what every use of the target kernel goes through. */
+const char *kernel_target(Session *s);
+const char *kernel_require(Session *s);
+char *vm_default_release(void);	/* newest cloud kernel, or NULL */
 
 /* ------------------------------------------------------------ options.c */
 

@@ -4,7 +4,7 @@
 #
 # Usage: bench/p1/run.sh [MEGABYTES] [RUNS]     (defaults: 5 and 3)
 # Environment: SONDE (default build/src/sonde), STAP (default stap),
-# SONDE_BENCH_KERNEL (the -r release; default 6.1.0-56-cloud-amd64),
+# SONDE_BENCH_KERNEL (the -r release; default: the installed 6.1 cloud kernel),
 # BENCH_SEED (generator seed, default 1).
 #
 # Prints wall time, throughput (MB/s) and peak RSS for both, stap's
@@ -14,11 +14,13 @@
 # sonde at least 10x stap's throughput, memory under 10x the input.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/kernel.sh
+. "$src/bench/lib/kernel.sh"
+release=$(bench_kernel) || exit 1
 mb=${1:-5}
 runs=${2:-3}
 sonde=${SONDE:-$src/build/src/sonde}
 stap=${STAP:-stap}
-release=${SONDE_BENCH_KERNEL:-6.1.0-56-cloud-amd64}
 seed=${BENCH_SEED:-1}
 
 if [ ! -x "$sonde" ]; then

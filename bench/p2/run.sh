@@ -8,16 +8,18 @@
 #
 # Usage: bench/p2/run.sh [RUNS]                (default 3)
 # Environment: SONDE (default build/src/sonde), STAP (default stap),
-# SONDE_BENCH_KERNEL (default 6.1.0-56-cloud-amd64).
+# SONDE_BENCH_KERNEL (default: the installed 6.1 cloud kernel).
 # Goals: `probe begin {}` under 20 ms; at least 10x faster than stap on
 # each workload.  sonde runs with a warm tapset index cache (one unmeasured
 # run first), as a user's second run would.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/kernel.sh
+. "$src/bench/lib/kernel.sh"
+release=$(bench_kernel) || exit 1
 runs=${1:-3}
 sonde=${SONDE:-$src/build/src/sonde}
 stap=${STAP:-stap}
-release=${SONDE_BENCH_KERNEL:-6.1.0-56-cloud-amd64}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export XDG_CACHE_HOME=$tmp/cache

@@ -11,17 +11,19 @@
 #
 # Usage: bench/p3/run.sh [UNITS] [RUNS]        (defaults: 200 and 3)
 # Environment: SONDE (default build/src/sonde), STAP (default stap),
-# SONDE_BENCH_KERNEL (default 6.1.0-56-cloud-amd64), BENCH_SEED (default 1).
+# SONDE_BENCH_KERNEL (default: the installed 6.1 cloud kernel), BENCH_SEED (default 1).
 # Goal: sonde at least 5x faster than stap on each workload.  sonde runs
 # with warm caches (tapset index, kernel symbols: one unmeasured run
 # first), as a user's second run would; stap has none for these passes.
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/kernel.sh
+. "$src/bench/lib/kernel.sh"
+release=$(bench_kernel) || exit 1
 units=${1:-200}
 runs=${2:-3}
 sonde=${SONDE:-$src/build/src/sonde}
 stap=${STAP:-stap}
-release=${SONDE_BENCH_KERNEL:-6.1.0-56-cloud-amd64}
 seed=${BENCH_SEED:-1}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -7,13 +7,15 @@
 # for a hello script and a kprobe script, plus the .ko sizes.  Goals:
 # uncached <= 1.3x floor, first <= 2x floor, cached < 100 ms.
 # Environment: SONDE (binary, default build/src/sonde), SONDE_BENCH_KERNEL
-# (default 6.1.0-56-cloud-amd64), RUNS (best of, default 3), SONDE_BASE
+# (default: the installed 6.1 cloud kernel), RUNS (best of, default 3), SONDE_BASE
 # (another sonde binary, e.g. an older build, measured first in the same
 # run; its rows say "base").
 set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/kernel.sh
+. "$src/bench/lib/kernel.sh"
+rel=$(bench_kernel) || exit 1
 sonde=${SONDE:-$src/build/src/sonde}
-rel=${SONDE_BENCH_KERNEL:-6.1.0-56-cloud-amd64}
 runs=${RUNS:-3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -14,13 +14,15 @@
 # the host: a busy host spreads the runs, more rounds steady the median.
 #
 # Usage: bench/p5/run.sh [N] [ROUNDS]      (defaults: 100000, 9)
-# SONDE_BENCH_KERNEL: the kernel release (default 6.1.0-56-cloud-amd64).
+# SONDE_BENCH_KERNEL: the kernel release (default: the installed 6.1 cloud kernel).
 set -euo pipefail
 
 n=${1:-100000}
 rounds=${2:-9}
-rel=${SONDE_BENCH_KERNEL:-6.1.0-56-cloud-amd64}
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/kernel.sh
+. "$src/bench/lib/kernel.sh"
+rel=$(bench_kernel) || exit 1
 work=$(mktemp -d "${TMPDIR:-/tmp}/sonde-p5.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

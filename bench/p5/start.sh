@@ -18,12 +18,14 @@
 #
 # Usage: bench/p5/start.sh [ROUNDS]        (default 30)
 # SONDE: the sonde binary (default build/src/sonde);
-# SONDE_BENCH_KERNEL: the kernel release (default 6.1.0-56-cloud-amd64).
+# SONDE_BENCH_KERNEL: the kernel release (default: the installed 6.1 cloud kernel).
 set -euo pipefail
 
 rounds=${1:-30}
-rel=${SONDE_BENCH_KERNEL:-6.1.0-56-cloud-amd64}
 src=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/kernel.sh
+. "$src/bench/lib/kernel.sh"
+rel=$(bench_kernel) || exit 1
 sonde=${SONDE:-$src/build/src/sonde}
 work=$(mktemp -d "${TMPDIR:-/tmp}/sonde-p5s.XXXXXX")
 trap 'rm -rf "$work"' EXIT

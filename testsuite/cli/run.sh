@@ -114,3 +114,48 @@ for opt in -b -F "-S 5"; do
 	refuse "vm$o" "option $o does not work with --vm: the VM's files and sessions end with the run; stop earlier with -p4 and run the module with sonde-run" \
 		--vm $opt -o "$tmp/o"
 done
+
+# A target kernel this machine has nothing of: every pass that needs it
+# (pass 1's kernel_v, kernel_vr and CONFIG_ conditions, pass 2's symbol
+# table, pass 4's build tree) says so in one line naming the packages,
+# status 1, nothing else on stdout or stderr.  A script that needs
+# nothing of the kernel still passes -p1.
+no_rel=0.0.0-no-such-release
+no_rel_msg="sonde: error: kernel release '$no_rel' is not installed: install linux-headers-$no_rel (build tree and configuration) and linux-image-$no_rel-dbg (symbol table), or give -r one of the releases in /lib/modules"
+expect_one_error() { # NAME MESSAGE ARGS...: status 1, MESSAGE alone
+	local name=$1 msg=$2; shift 2
+	(cd "$tmp" && "$sonde" "$@") >"$tmp/out" 2>"$tmp/err"
+	local st=$?
+	if [ $st -eq 1 ] && [ "$(cat "$tmp/err")" = "$msg" ] && [ ! -s "$tmp/out" ]; then
+		echo "PASS cli/$name"
+	else
+		echo "FAIL cli/$name"
+		echo "  status $st, expected 1 and only '$msg'; got:"
+		sed 's/^/  | /' "$tmp/err" "$tmp/out" | head -8
+	fi
+}
+expect_one_error unknown-release-config "$no_rel_msg" -p1 -r "$no_rel" \
+	-e '%( CONFIG_SMP == "y" %? probe begin {} %: probe end {} %)'
+expect_one_error unknown-release-kernel-v "$no_rel_msg" -p1 -r "$no_rel" \
+	-e '%( kernel_v >= "2.6" %? probe begin {} %) probe end { %( x %) }'
+expect_one_error unknown-release-kernel-vr "$no_rel_msg" -p1 -r "$no_rel" \
+	-e '%( kernel_vr == "*" %? probe begin {} %)'
+expect_one_error unknown-release-p2-kprobe "$no_rel_msg" -p2 -r "$no_rel" \
+	-e 'probe kprobe.function("vfs_read") {} probe nosuch {}'
+expect_one_error unknown-release-p4 "$no_rel_msg" -p4 -r "$no_rel" -e 'probe begin {}'
+expect_one_error unknown-release-listing "$no_rel_msg" -r "$no_rel" -l 'kprobe.function("vfs_read")'
+expect_ok unknown-release-not-needed -p1 -r "$no_rel" -e 'probe begin { %( arch == "x86_64" %? println(1) %) }'
+expect_ok unknown-release-not-needed-p2 -p2 -r "$no_rel" -e 'probe begin { println(1) }'
+expect_one_error missing-build-dir \
+	"sonde: error: -r $tmp/no/such/dir/: no such kernel build directory; give -r a kernel's build tree (with a '/') or an installed release" \
+	-p1 -r "$tmp/no/such/dir/" -e '%( CONFIG_SMP == "y" %? probe begin {} %)'
+# A build tree without a .config: the condition is an error at the
+# option, not an option read as unset.
+mkdir -p "$tmp/tree"
+"$sonde" -p1 -r "$tmp/tree" -e '%( CONFIG_SMP != "y" %? probe begin {} %)' >"$tmp/out" 2>"$tmp/err"; st=$?
+if [ $st -eq 1 ] && grep -qF "<input>:1:4: error: no .config in kernel build tree $tmp/tree to read CONFIG_SMP from" "$tmp/err" &&
+   [ ! -s "$tmp/out" ]; then
+	echo "PASS cli/build-dir-without-config"
+else
+	echo "FAIL cli/build-dir-without-config"; echo "  status $st"; sed 's/^/  | /' "$tmp/err" | head -5
+fi

@@ -82,7 +82,8 @@ run_series() { # RELEASE SERIES
 	build_cases "$rel" "$dir"
 	if [ -f "$dir/unbuilt" ]; then
 		for name in $(cat "$dir/unbuilt"); do
-			if grep -q 'no symbol table for kernel' "$dir/$name.builderr"; then
+			# ./setup.sh installs the 6.1 symbols; the others are optional
+			if [[ $ser != 6.1 ]] && grep -q 'no symbol table for kernel' "$dir/$name.builderr"; then
 				echo "SKIP e2e/$name-$ser: no symbol table for $rel on this host"
 			else
 				fail "$name-$ser" "build failed:" "$(head -10 "$dir/$name.builderr")"
@@ -113,7 +114,7 @@ run_series() { # RELEASE SERIES
 
 mapfile -t rels < <(cloud_series)
 if ((${#rels[@]} == 0)); then
-	echo "SKIP e2e/all: no cloud kernel with headers installed"
+	fail all "no cloud kernel with headers installed (./setup.sh installs linux-image-cloud-amd64 and linux-headers-cloud-amd64)"
 	exit 0
 fi
 gcc -O2 -Wall -pthread -o "$tmp/callloop" "$SONDE_SRCDIR/testsuite/vm/progs/callloop.c" ||

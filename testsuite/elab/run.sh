@@ -8,12 +8,14 @@
 #                  output must equal NAME.out.
 # Every ok case then goes through pass 3 too (NAME/p3), unless marked
 # known (testsuite/lib/nextpass.sh); the build group compiles its C.
-# Optional NAME.opts holds extra options.  Cases run from their own
-# directory so messages name NAME.stp; the library is the source tree's
-# (paths in messages are written relative to it, as tapsets/FILE), and
-# the index cache goes to a scratch directory.  Options naming the
-# kernel release 6.1.0-56-cloud-amd64 are skipped where its symbol table
-# is not installed.  `testsuite/elab/regen` rewrites the goldens.
+# Optional NAME.opts holds extra options; @KERNEL_M_N@ there is the
+# installed M.N cloud release (testsuite/lib/kernels.sh), and the release
+# in outputs and messages is shown as that placeholder.  Cases run from
+# their own directory so messages name NAME.stp; the library is the source
+# tree's (paths in messages are written relative to it, as tapsets/FILE),
+# and the index cache goes to a scratch directory.  A case whose kernel or
+# its symbol table is not installed fails: ./setup.sh installs both.
+# `testsuite/elab/regen` rewrites the goldens.
 set -u
 sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
 label=${LABEL:-elab}
@@ -21,28 +23,42 @@ here=$SONDE_SRCDIR/testsuite/elab
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export XDG_CACHE_HOME=$tmp/cache SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets
-ksyms=/usr/lib/debug/boot/System.map-6.1.0-56-cloud-amd64
+# shellcheck source=../lib/kernels.sh
+. "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
 # shellcheck source=../lib/nextpass.sh
 . "$SONDE_SRCDIR/testsuite/lib/nextpass.sh"
 
-skip() { # DIR NAME: true if the case needs a symbol table we lack
-	[ -f "$1/$2.opts" ] && grep -q 6.1.0-56-cloud-amd64 "$1/$2.opts" && [ ! -r "$ksyms" ]
+fail() { echo "FAIL $label/$1"; shift; for l in "$@"; do echo "  $l"; done; }
+
+# case_opts CASE FILE: the options of FILE in `opts`; false, with a FAIL
+# line, when the kernel they name or its symbol table is not installed.
+case_opts() {
+	local i
+	if ! kernel_read_opts "$2"; then
+		fail "$1" "$(kernel_missing_why)"; return 1
+	fi
+	[[ -f $2 && $(<"$2") == *@KERNEL_* ]] || return 0
+	for ((i = 0; i + 1 < ${#opts[@]}; i++)); do
+		[[ ${opts[i]} == -r ]] || continue
+		[[ -r /usr/lib/debug/boot/System.map-${opts[i+1]} ]] && continue
+		fail "$1" "no symbol table for kernel ${opts[i+1]}: install" \
+			"linux-image-${opts[i+1]}-dbg (./setup.sh installs linux-image-cloud-amd64-dbg)"
+		return 1
+	done
 }
 
 run_case() { # DIR NAME -> $tmp/out, $tmp/err
-	local dir=$1 name=$2 opts=()
-	[ -f "$dir/$name.opts" ] && read -r -a opts <"$dir/$name.opts"
-	(cd "$dir" && "$sonde" -p2 "${opts[@]}" "$name.stp") >"$tmp/out" 2>"$tmp/raw"
+	local dir=$1 name=$2
+	(cd "$dir" && "$sonde" -p2 "${opts[@]}" "$name.stp") >"$tmp/raw.out" 2>"$tmp/raw"
 	local st=$?
-	sed "s|$SONDE_SRCDIR/tapsets/|tapsets/|g" "$tmp/raw" >"$tmp/err"
+	kernel_normalise <"$tmp/raw.out" >"$tmp/out"
+	sed "s|$SONDE_SRCDIR/tapsets/|tapsets/|g" "$tmp/raw" | kernel_normalise >"$tmp/err"
 	return $st
 }
 
-fail() { echo "FAIL $label/$1"; shift; for l in "$@"; do echo "  $l"; done; }
-
 check_ok() {
-	local name=$1
-	skip "$here/ok" "$name" && { echo "SKIP $label/ok/$name (no symbol table)"; return; }
+	local name=$1 opts
+	case_opts "ok/$name" "$here/ok/$name.opts" || return
 	run_case "$here/ok" "$name"
 	local st=$?
 	if [ $st -ne 0 ]; then
@@ -57,14 +73,12 @@ check_ok() {
 		fail "ok/$name" "stderr differs:"; sed 's/^/  /' "$tmp/diff" | head -30; return
 	fi
 	echo "PASS $label/ok/$name"
-	local opts=()
-	[ -f "$here/ok/$name.opts" ] && read -r -a opts <"$here/ok/$name.opts"
 	next_pass "$label" "$here/ok" "$name" 3 "${opts[@]}" "$name.stp"
 }
 
 check_ko() {
-	local name=$1
-	skip "$here/ko" "$name" && { echo "SKIP $label/ko/$name (no symbol table)"; return; }
+	local name=$1 opts
+	case_opts "ko/$name" "$here/ko/$name.opts" || return
 	run_case "$here/ko" "$name"
 	local st=$?
 	if [ $st -ne 1 ]; then
@@ -80,11 +94,10 @@ check_ko() {
 }
 
 check_list() {
-	local name=$1 opts=()
-	skip "$here/list" "$name" && { echo "SKIP $label/list/$name (no symbol table)"; return; }
-	read -r -a opts <"$here/list/$name.opts"
-	(cd "$here/list" && "$sonde" "${opts[@]}") >"$tmp/out" 2>"$tmp/err"
-	local st=$?
+	local name=$1 opts
+	case_opts "list/$name" "$here/list/$name.opts" || return
+	(cd "$here/list" && "$sonde" "${opts[@]}") 2>"$tmp/err" | kernel_normalise >"$tmp/out"
+	local st=${PIPESTATUS[0]}
 	if [ $st -ne 0 ]; then
 		fail "list/$name" "status $st"; sed 's/^/  | /' "$tmp/err" | head -20; return
 	fi

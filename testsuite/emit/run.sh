@@ -5,20 +5,24 @@
 #                   except lines starting with "! " which must not.
 #   ko/NAME.stp     must fail with status 1; stderr must contain each
 #                   line of NAME.expect.
-# Optional NAME.opts holds extra options.  Cases run from their own
-# directory so locations read NAME.stp:LINE:COL.
+# Optional NAME.opts holds extra options; @KERNEL_M_N@ there is the
+# installed M.N cloud release (testsuite/lib/kernels.sh), and a case whose
+# kernel is not installed fails.  Cases run from their own directory so
+# locations read NAME.stp:LINE:COL.
 set -u
 sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
 here=$SONDE_SRCDIR/testsuite/emit
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export XDG_CACHE_HOME=$tmp/cache SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets
+# shellcheck source=../lib/kernels.sh
+. "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
 
 fail() { echo "FAIL emit/$1"; shift; for l in "$@"; do echo "  $l"; done; }
 
 run_case() { # DIR NAME -> $tmp/out, $tmp/err; returns sonde's status
 	local opts=()
-	[ -f "$1/$2.opts" ] && read -r -a opts <"$1/$2.opts"
+	kernel_read_opts "$1/$2.opts" || { kernel_missing_why >"$tmp/err"; return 125; }
 	(cd "$1" && "$sonde" -p3 "${opts[@]}" "$2.stp") >"$tmp/out" 2>"$tmp/err"
 }
 

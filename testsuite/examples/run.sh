@@ -13,7 +13,8 @@ for b in /lib/modules/*-cloud-amd64/build; do
 	[ -e "$b/Makefile" ] && releases+=("$(basename "$(dirname "$b")")")
 done
 if [ ${#releases[@]} -eq 0 ]; then
-	echo "SKIP examples: no cloud kernel headers installed"
+	echo "FAIL examples/all"
+	echo "  no cloud kernel headers installed (./setup.sh installs linux-headers-cloud-amd64)"
 	exit 0
 fi
 
@@ -22,7 +23,8 @@ for f in "$examples"/*.stp; do
 	for r in "${releases[@]}"; do
 		if (cd "$tmp" && "$sonde" -p4 -r "$r" "$f") >"$tmp/out" 2>"$tmp/err"; then
 			echo "PASS examples/build-$name-$r"
-		elif grep -q "no symbol table for kernel $r" "$tmp/err"; then
+		elif [[ $r != 6.1.* ]] && grep -q "no symbol table for kernel $r" "$tmp/err"; then
+			# ./setup.sh installs the 6.1 symbols; the others are optional
 			echo "SKIP examples/build-$name-$r: no symbol table for $r (linux-image-$r-dbg)"
 		else
 			echo "FAIL examples/build-$name-$r"; sed 's/^/  /' "$tmp/err" | head -15

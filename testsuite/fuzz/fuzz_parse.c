@@ -38,7 +38,11 @@ static void parse_once(const uint8_t *data, size_t size, bool fast, Run *r)
 	Session s;
 	session_init(&s);
 	s.diag_out = diags;
-	s.kernel_release = "6.1.0-fuzz";
+	/* A made-up target taken as checked (kernel.c would end the run on
+	   the first kernel_v condition): conditions on it evaluate, and a
+	   CONFIG_ one reports that it has no configuration. */
+	s.kernel_release = s.target_release = "6.1.0-fuzz";
+	s.target_checked = true;
 	strlist_push(&s.script_args, "42");
 	strlist_push(&s.script_args, "word");
 	char *text = xstrndup((const char *)data, size);

@@ -7,7 +7,8 @@
 # Every ok case then goes through pass 2 too (NAME/p2), unless marked
 # parse-only or known (testsuite/lib/nextpass.sh).
 # Optional NAME.opts holds extra options, NAME.args script arguments (one
-# per line).  Cases run from their own directory so messages name
+# per line); @KERNEL_M_N@ in NAME.opts is the installed M.N cloud release
+# (testsuite/lib/kernels.sh), and the release in messages is shown as it.  Cases run from their own directory so messages name
 # NAME.stp.  Every case runs a second time with the parser's fast paths
 # off (SONDE_PARSE_FAST=0), and must print exactly the same: the fast
 # paths build what the grammar builds and leave every message to it.
@@ -21,13 +22,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=../lib/nextpass.sh
 . "$SONDE_SRCDIR/testsuite/lib/nextpass.sh"
+# shellcheck source=../lib/kernels.sh
+. "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
 
 run_case() { # DIR NAME -> runs sonde -p1, output in $tmp/out, $tmp/err
 	local dir=$1 name=$2 opts=() args=()
-	[ -f "$dir/$name.opts" ] && read -r -a opts <"$dir/$name.opts"
+	kernel_read_opts "$dir/$name.opts" || { kernel_missing_why >"$tmp/err"; return 125; }
 	[ -f "$dir/$name.args" ] && mapfile -t args <"$dir/$name.args"
 	(cd "$dir" && "$sonde" -p1 "${opts[@]}" "$name.stp" "${args[@]}") \
-		>"$tmp/out" 2>"$tmp/err"
+		>"$tmp/out" 2>"$tmp/raw"
+	local st=$?
+	kernel_normalise <"$tmp/raw" >"$tmp/err"
+	return $st
 }
 
 # DIR NAME STATUS: the case's output and status with the fast paths off
@@ -64,7 +70,7 @@ check_ok() {
 	# Round trip: the canonical form must be a fixed point.
 	cp "$tmp/out" "$tmp/u1.stp"
 	local opts=() args=()
-	[ -f "$here/ok/$name.opts" ] && read -r -a opts <"$here/ok/$name.opts"
+	kernel_read_opts "$here/ok/$name.opts"
 	[ -f "$here/ok/$name.args" ] && mapfile -t args <"$here/ok/$name.args"
 	if ! "$sonde" -p1 "${opts[@]}" "$tmp/u1.stp" >"$tmp/u2" 2>"$tmp/err2" ||
 	   ! cmp -s "$tmp/u1.stp" "$tmp/u2"; then

@@ -377,7 +377,10 @@ main() {
     fi
     mapfile -t rels < <(cloud_series |
         awk -v s="${SONDE_RUNTIME_SERIES:-}" -F. 's == "" || $1 "." $2 == s')
-    if ((${#rels[@]} == 0)); then
+    if ((${#rels[@]} == 0)) && [[ ${SONDE_RUNTIME_SERIES:-6.1} == 6.1 ]]; then
+        fail build "no 6.1 cloud kernel with headers installed (./setup.sh installs it)"
+        return
+    elif ((${#rels[@]} == 0)); then
         skip build "no cloud kernel with headers installed"
         return
     fi

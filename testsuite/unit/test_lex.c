@@ -10,13 +10,21 @@
  * Token rendering: names, operators, $ and @ forms as spelled; numbers
  * as their decimal value; strings quoted with bytes outside printable
  * ASCII as \xHH; embedded C as %{...%}; error tokens as ERR.
+ *
+ * The target kernel is a made-up build tree (-r DIR) of release
+ * 5.10.0-8-amd64 whose .config sets two options, made in a scratch
+ * directory; `tree` is the one a case runs against.
  */
 #include "parse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int failures;
+static char scratch[] = "/tmp/test_lex.XXXXXX";
+static char tree[300];
 
 typedef struct Run {
 	Session s;
@@ -66,9 +74,8 @@ static void run_n(Run *r, const char *src, size_t len, const char *const *args,
 	memset(r, 0, sizeof *r);
 	session_init(&r->s);
 	r->s.diag_out = open_memstream(&r->diags, &r->diags_len);
-	r->s.kernel_release = "5.10.0-8-amd64";
 	r->s.arch = "x86_64";
-	r->s.kernel_build_dir = "/nonexistent";
+	r->s.kernel_build_dir = tree;
 	for (; args && *args; args++)
 		strlist_push(&r->s.script_args, *args);
 	if (library)
@@ -322,6 +329,15 @@ static void test_conditionals(void)
 	expect("cond-config-number", "%( CONFIG_NOPE >= 0 %? yes %: no %)", "yes", NULL);
 	expect("cond-config-config", "%( CONFIG_NOPE < CONFIG_NOPE2 %? yes %: no %)",
 	       "no", NULL);
+	expect("cond-config-set", "%( CONFIG_SMP == \"y\" %? yes %: no %)", "yes", NULL);
+	expect("cond-config-quoted", "%( CONFIG_LOCALVERSION == \"-x\" %? yes %: no %)",
+	       "yes", NULL);
+	expect("cond-config-number-set", "%( CONFIG_NR_CPUS > 63 %? yes %: no %)", "yes", NULL);
+	/* A tree without a .config: an error at the option, not "unset". */
+	snprintf(tree, sizeof tree, "%s/empty", scratch);
+	expect("cond-config-none", "x %( CONFIG_SMP != \"y\" %? yes %: no %)", "x no",
+	       "t.stp:1:6: error: no .config in kernel build tree");
+	snprintf(tree, sizeof tree, "%s/tree", scratch);
 	expect("cond-numbers", "%( 3 > 2 %? yes %: no %)", "yes", NULL);
 	expect("cond-strings", "%( \"abc\" == \"a*\" %? yes %: no %)", "yes", NULL);
 	expect("cond-and-or", "%( arch == \"x\" && 1 == 1 || 2 == 2 %? yes %: no %)",
@@ -653,8 +669,49 @@ static void test_diag_hold(void)
 	session_free(&s);
 }
 
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* The made-up kernel build trees, in the scratch directory. */
+static void make_trees(void)
+{
+	char dir[350];
+	if (!mkdtemp(scratch)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(tree, sizeof tree, "%s/empty", scratch);
+	mkdir(tree, 0700);
+	snprintf(tree, sizeof tree, "%s/tree", scratch);
+	mkdir(tree, 0700);
+	snprintf(dir, sizeof dir, "%s/include", tree);
+	mkdir(dir, 0700);
+	snprintf(dir, sizeof dir, "%s/include/config", tree);
+	mkdir(dir, 0700);
+	write_text(dir, "kernel.release", "5.10.0-8-amd64\n");
+	write_text(tree, ".config", "# made up\nCONFIG_SMP=y\nCONFIG_NR_CPUS=64\n"
+		   "CONFIG_LOCALVERSION=\"-x\"\n");
+}
+
+static void remove_trees(void)
+{
+	char *cmd = xasprintf("rm -rf '%s'", scratch);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_lex: cannot remove %s\n", scratch);
+	free(cmd);
+}
+
 int main(void)
 {
+	make_trees();
 	test_codes();
 	test_describe();
 	test_tokens();
@@ -670,6 +727,7 @@ int main(void)
 	test_all_bytes();
 	test_scan_ahead();
 	test_diag_hold();
+	remove_trees();
 	/* The suite counts FAIL lines; the status stays 0 as the runner expects. */
 	(void)failures;
 	return 0;

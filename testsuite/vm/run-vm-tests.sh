@@ -265,7 +265,7 @@ chain_61() {
     local rel
     rel=$(release_of_series 6.1)
     if [[ -z $rel ]]; then
-        skip vm-6.1 "no 6.1 cloud kernel image+headers (run testsuite/vm/setup.sh)"
+        fail vm-6.1 "no 6.1 cloud kernel image+headers (run ./setup.sh or testsuite/vm/setup.sh)"
         return
     fi
     test_boot_echo vm-boot-echo-6.1 "$rel"
