@@ -125,11 +125,15 @@ static void params_list(StrBuf *o, const Func *f)
 }
 
 /* "static int64_t call_NAME(struct sonde_ctx *c, ...)": what callers use. */
-static void call_signature(const Func *f, const char *name, StrBuf *sig)
+static void call_signature(Emitter *em, const Func *f, const char *name,
+			   StrBuf *sig)
 {
 	bool str = f->type == T_STRING, val = f->type == T_LONG || str;
-	sb_printf(sig, "static %s call_%s(struct sonde_ctx *c%s", str ? "const char *" :
-		  val ? "int64_t" : "void", name, str ? ", char *ret" : "");
+	/* -u keeps functions that nothing calls */
+	sb_printf(sig, "static %s%s call_%s(struct sonde_ctx *c%s",
+		  em->s->keep_unused ? "__maybe_unused " : "",
+		  str ? "const char *" : val ? "int64_t" : "void", name,
+		  str ? ", char *ret" : "");
 	params_list(sig, f);
 	sb_putc(sig, ')');
 }
@@ -140,7 +144,7 @@ static void call_wrapper(Emitter *em, const Func *f, const char *name,
 	bool str = f->type == T_STRING, val = f->type == T_LONG || str;
 	const char *arg = f->embedded ? "arg_" : "";
 	StrBuf sig = {0};
-	call_signature(f, name, &sig);
+	call_signature(em, f, name, &sig);
 	sb_printf(out, "%s\n{\n\tstruct fn_%s_locals *l;\n\n", sig.data, name);
 	sb_printf(out, "\tif (!sonde_call_enter(c))\n\t\treturn%s;\n",
 		  str ? " \"\"" : val ? " 0" : "");
@@ -510,7 +514,7 @@ static void function_decls(Emitter *em, const Func *f, StrBuf *out)
 {
 	const char *name = emit_func_name(em, f);
 	StrBuf sig = {0};
-	call_signature(f, name, &sig);
+	call_signature(em, f, name, &sig);
 	sb_printf(out, "static void fn_%s(struct sonde_ctx *c, struct fn_%s_locals *l);\n"
 		  "%s;\n", name, name, sig.data);
 	sb_free(&sig);

@@ -81,8 +81,9 @@ static void one_global(Emitter *em, const Var *v)
 		emit_data_global(em, v);
 	else
 		scalar(em, v);
-	emit_line(em, "static struct sonde_rwlock g_%s_lock = SONDE_RWLOCK_INIT;",
-		  v->name);
+	/* no probe takes the lock of a global only -u keeps */
+	emit_line(em, "static struct sonde_rwlock g_%s_lock%s = SONDE_RWLOCK_INIT;",
+		  v->name, v->used ? "" : " __maybe_unused");
 	sb_putc(em->out, '\n');
 }
 

@@ -108,6 +108,16 @@ static void hoist_operands(Emitter *em, const Expr *e)
 		hoist(em, e->kid.b);
 }
 
+/* Whether the C of e, as a statement, does something by itself; the
+   value of one that does not (`1 + 2`, kept by the script's author
+   despite pass 2's warning) is cast to void, or -Werror's
+   unused-value stops the build. */
+static bool acts_by_itself(const Expr *e)
+{
+	return e->kind == E_ASSIGN || e->kind == E_CALL || e->kind == E_POST ||
+	       (e->kind == E_UNARY && (e->op == OP_INC || e->op == OP_DEC));
+}
+
 static void expr_stmt(Emitter *em, const Expr *e)
 {
 	int nsubst = em->body->nsubst;
@@ -118,7 +128,10 @@ static void expr_stmt(Emitter *em, const Expr *e)
 	em->out = &line;
 	emit_expr(em, e);
 	em->out = save;
-	emit_line(em, "%s;", strip_parens(line.data));
+	if (acts_by_itself(e))
+		emit_line(em, "%s;", strip_parens(line.data));
+	else
+		emit_line(em, "(void)(%s);", strip_parens(line.data));
 	sb_free(&line);
 	if (expr_can_fail(e))
 		emit_abort_check(em);

@@ -67,7 +67,8 @@ KSymsStatus ksyms_load_from(KSyms *k, const KSymsSource *src, size_t nsrc,
 bool ksyms_has(const KSyms *k, const char *name);
 KSymClass ksyms_class(const KSyms *k, const char *name);
 /* Calls fn for each probe-able symbol matching the fnmatch(3) glob, in
-   order; returns the number of matches. */
+   order; returns the number of matches.  A name passed to fn points into
+   k (its arena or the mapped cache): copy it to keep it past ksyms_free. */
 size_t ksyms_glob(const KSyms *k, const char *glob,
 		  void (*fn)(const char *name, void *arg), void *arg);
 void ksyms_free(KSyms *k);

@@ -53,13 +53,16 @@ static char *point_for(Ctx *c, const char *name)
 	return match_text(c->e, &m);
 }
 
+/* `name` may point into the symbol table, which closes with the
+   elaborator; the probe data lives on into pass 3, so it keeps a copy
+   in the session arena. */
 static void add_cb(const char *name, void *arg)
 {
 	Ctx *c = arg;
 	KprobeData *d = elab_alloc(c->e, sizeof *d);
 	*d = c->proto;
-	d->function = name;
-	elab_derive_point(c->e, c->m, point_for(c, name), d);
+	d->function = arena_strdup(&elab_session(c->e)->arena, name);
+	elab_derive_point(c->e, c->m, point_for(c, d->function), d);
 }
 
 static bool no_match(Ctx *c, const char *what)

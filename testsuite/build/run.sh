@@ -13,8 +13,10 @@
 #   parts-SERIES      a module links only the runtime parts its script
 #                     uses: hello.stp's has no array, kprobe or timer
 #                     code, parts.stp's has all three
-#   compile-SERIES/N  every translation case (testsuite/emit/ok and the
-#                     build-only cases here in ok/) compiles without a
+#   compile-SERIES/N  every translation case (testsuite/emit/ok, the
+#                     build-only cases here in ok/, and every pass-2 case
+#                     of testsuite/elab/ok as e_NAME, but those pass 3
+#                     cannot take yet) compiles without a
 #                     warning, all in one kbuild run; so do the cases of
 #                     reordered (below) with their top-level probes,
 #                     functions and globals reversed (N_reverse) and
@@ -137,8 +139,14 @@ check_compile() {
 	mkdir -p "$dir"
 	cp "$SONDE_SRCDIR"/runtime/*.h "$dir/"
 	cp "$feat" "$dir/gen_features.h"
-	for f in "$SONDE_SRCDIR"/testsuite/emit/ok/*.stp "$here"/ok/*.stp; do
+	for f in "$SONDE_SRCDIR"/testsuite/emit/ok/*.stp "$here"/ok/*.stp \
+		"$SONDE_SRCDIR"/testsuite/elab/ok/*.stp; do
 		name=m_$(basename "$f" .stp)
+		if [[ $f == */elab/ok/* ]]; then
+			# pass 3 cannot translate it yet: the elab group checks how
+			[ -f "${f%.stp}.known" ] && continue
+			name=e_$(basename "$f" .stp | tr - _)
+		fi
 		case_opts "$f" keep ||
 			{ fail "compile-$ser/$name" "$(kernel_missing_why)"; continue; }
 		# the case's own -r wins: its C does not depend on the release

@@ -7,6 +7,8 @@
 #   list/NAME.opts options of a listing run (-l, -L, --dump-*) whose
 #                  output must equal NAME.out; its status must be NAME.rc
 #                  (default 0), its stderr NAME.err (default empty).
+# Every ok case then goes through pass 3 too (NAME/p3), unless marked
+# known (testsuite/lib/nextpass.sh); the build group compiles its C.
 # Optional NAME.opts holds extra options; @KERNEL_M_N@ there is the
 # installed M.N cloud release (testsuite/lib/kernels.sh), and the release
 # in outputs and messages is shown as that placeholder.  Cases run from
@@ -24,6 +26,8 @@ trap 'rm -rf "$tmp"' EXIT
 export XDG_CACHE_HOME=$tmp/cache SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets
 # shellcheck source=../lib/kernels.sh
 . "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
+# shellcheck source=../lib/nextpass.sh
+. "$SONDE_SRCDIR/testsuite/lib/nextpass.sh"
 
 fail() { echo "FAIL $label/$1"; shift; for l in "$@"; do echo "  $l"; done; }
 
@@ -70,6 +74,7 @@ check_ok() {
 		fail "ok/$name" "stderr differs:"; sed 's/^/  /' "$tmp/diff" | head -30; return
 	fi
 	echo "PASS $label/ok/$name"
+	next_pass "$label" "$here/ok" "$name" 3 "${opts[@]}" "$name.stp"
 }
 
 check_ko() {

@@ -4,6 +4,8 @@
 #                the same text (the unparser round trip); if NAME.p1 exists
 #                the -p1 output must equal it.
 #   ko/NAME.stp  must fail with status 1 and print exactly NAME.err.
+# Every ok case then goes through pass 2 too (NAME/p2), unless marked
+# parse-only or known (testsuite/lib/nextpass.sh).
 # Optional NAME.opts holds extra options, NAME.args script arguments (one
 # per line); @KERNEL_M_N@ in NAME.opts is the installed M.N cloud release
 # (testsuite/lib/kernels.sh), and the release in messages is shown as it.
@@ -16,6 +18,8 @@ label=${LABEL:-parse}
 here=$SONDE_SRCDIR/testsuite/parse
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib/nextpass.sh
+. "$SONDE_SRCDIR/testsuite/lib/nextpass.sh"
 # shellcheck source=../lib/kernels.sh
 . "$SONDE_SRCDIR/testsuite/lib/kernels.sh"
 
@@ -44,8 +48,9 @@ check_ok() {
 	fi
 	# Round trip: the canonical form must be a fixed point.
 	cp "$tmp/out" "$tmp/u1.stp"
-	local opts=()
+	local opts=() args=()
 	kernel_read_opts "$here/ok/$name.opts"
+	[ -f "$here/ok/$name.args" ] && mapfile -t args <"$here/ok/$name.args"
 	if ! "$sonde" -p1 "${opts[@]}" "$tmp/u1.stp" >"$tmp/u2" 2>"$tmp/err2" ||
 	   ! cmp -s "$tmp/u1.stp" "$tmp/u2"; then
 		echo "FAIL $label/ok/$name"; echo "  -p1 output does not re-parse to itself:"
@@ -54,6 +59,7 @@ check_ok() {
 		return
 	fi
 	echo "PASS $label/ok/$name"
+	next_pass "$label" "$here/ok" "$name" 2 "${opts[@]}" "$name.stp" "${args[@]}"
 }
 
 check_ko() {
