@@ -32,8 +32,9 @@ fail() { echo "FAIL install/$1"; shift; printf "%s\n" "$@" | sed "s/^/  /"; }
 # A copy of the source tree without the build tree, if it lies inside.
 mkdir -p "$src" "$build"
 excludes=(--exclude=./.git --exclude=./autom4te.cache)
-case $SONDE_BUILDDIR/ in
-"$SONDE_SRCDIR"/*/) excludes+=(--exclude="./${SONDE_BUILDDIR#"$SONDE_SRCDIR"/}") ;;
+srcdir=$(cd "$SONDE_SRCDIR" && pwd -P) builddir=$(cd "$SONDE_BUILDDIR" && pwd -P)
+case $builddir/ in
+"$srcdir"/*/) excludes+=(--exclude="./${builddir#"$srcdir"/}") ;;
 esac
 if [[ -f $SONDE_SRCDIR/config.status ]]; then
 	echo "SKIP install: the source tree is configured in place; use an out-of-tree build"
