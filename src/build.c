@@ -40,9 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0"
-#endif
+#include "config.h"	/* PACKAGE_VERSION: AC_INIT's in configure.ac */
 
 /* -------------------------------------------------------------- files */
 

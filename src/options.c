@@ -15,9 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0"
-#endif
+#include "config.h"	/* PACKAGE_VERSION: AC_INIT's in configure.ac */
 
 static const char usage_line[] =
 	"Usage: sonde [options] FILE|-|-e SCRIPT [ARGS...]   (sonde --help for more)\n";

@@ -13,6 +13,10 @@
 #   parts-SERIES      a module links only the runtime parts its script
 #                     uses: hello.stp's has no array, kprobe or timer
 #                     code, parts.stp's has all three
+#   version-SERIES    a sonde of another version (this binary with its
+#                     version string changed, same length) builds the
+#                     same script under another key, not reusing the
+#                     cached module: the version is part of the key
 #   compile-SERIES/N  every translation case (testsuite/emit/ok, the
 #                     build-only cases here in ok/, and every pass-2 case
 #                     of testsuite/elab/ok as e_NAME, but those pass 3
@@ -129,6 +133,32 @@ reordered_c() {
 	fi
 }
 
+# version-SERIES for release $1: the build key covers sonde's version.
+# The other version is made by rewriting the version string in a copy
+# of the binary (digits shifted by one), as a rebuild after bumping
+# AC_INIT would give; the copy is outside the build tree, so both are
+# given the source runtime with -R.
+check_version() {
+	local rel=$1 ser=$2 v next ko ko2 err=$tmp/$2.version.err
+	v=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$SONDE_BUILDDIR/config.h")
+	next=$(echo "$v" | tr 0-9 1-90)
+	V=$v NEXT=$next perl -0777 -pe 's/(sonde |\0)\Q$ENV{V}\E\0/$1$ENV{NEXT}\0/g' \
+		"$sonde" >"$tmp/sonde-next"
+	chmod +x "$tmp/sonde-next"
+	if ! "$tmp/sonde-next" -V | head -1 | grep -q "^sonde $next:"; then
+		fail "version-$ser" "could not make a sonde of version $next from $v:" \
+			"$("$tmp/sonde-next" -V 2>&1 | head -1)"
+	elif ! ko=$("$sonde" -p4 -r "$rel" -R "$SONDE_SRCDIR/runtime" "$here/hello.stp" 2>"$err") ||
+		! ko2=$("$tmp/sonde-next" -p4 -r "$rel" -R "$SONDE_SRCDIR/runtime" \
+			"$here/hello.stp" 2>>"$err"); then
+		fail "version-$ser" "$(head -10 "$err")"
+	elif [[ $ko == "$ko2" || ! -f $ko2 ]]; then
+		fail "version-$ser" "version $next built $ko2, version $v $ko: the same key"
+	else
+		echo "PASS build/version-$ser"
+	fi
+}
+
 # Compile every case's C for release $1 with -Werror, all in one kbuild
 # run of object targets: the runtime objects and the linking are
 # covered by the full builds above and by the e2e group.
@@ -190,4 +220,5 @@ for rel in "${rels[@]}"; do
 done
 wait
 for ser in "${sers[@]}"; do cat "$tmp/$ser.log"; done
+check_version "${rels[0]}" "${sers[0]}"
 exit 0
