@@ -80,7 +80,7 @@ GUEST
 # it priority, which steadies the numbers on a busy host.
 prio=()
 [[ $(id -u) == 0 ]] && prio=(nice -n -10)
-"${prio[@]}" "$src/src/sonde-vm" -r "$rel" -c 2 -t 600 \
+"${prio[@]}" "$src/src/run/sonde-vm" -r "$rel" -c 2 -t 600 \
     -f "$loader:/bin/sonde-run" -f "$work/callloop:/bin/callloop" \
     "${files[@]}" -- "$(guest)" >"$work/out"
 

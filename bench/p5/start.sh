@@ -40,7 +40,7 @@ cp "$ko" "$work/b_hello.ko"
 gcc -O2 -Wall -o "$work/timeit" "$src/bench/p5/timeit.c"
 loader=$(dirname "$sonde")/sonde-run
 [[ -x $loader ]] || { echo "no sonde-run beside $sonde" >&2; exit 1; }
-gcc -O2 -Wall -pthread -I"$src" -o "$work/sonde-run-dyn" "$src/src/sonde-run.c"
+gcc -O2 -Wall -pthread -I"$src" -o "$work/sonde-run-dyn" "$src/src/loader/sonde-run.c"
 
 guest() {
     cat <<GUEST
@@ -59,7 +59,7 @@ GUEST
 
 prio=()
 [[ $(id -u) == 0 ]] && prio=(nice -n -10)
-"${prio[@]}" "$src/src/sonde-vm" -r "$rel" -c 2 -t 600 \
+"${prio[@]}" "$src/src/run/sonde-vm" -r "$rel" -c 2 -t 600 \
     -f "$loader:/bin/sonde-run" -f "$work/timeit:/bin/timeit" \
     -f "$work/sonde-run-dyn:/bin/sonde-run-dyn" \
     -f "$work/m/b_nop.ko" -f "$work/b_hello.ko" \

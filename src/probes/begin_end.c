@@ -8,9 +8,9 @@
  * N orders probes of the same kind (lower first, default 0; script order
  * breaks ties).  Derived data: BeginEndData.
  */
-#include "group.h"
-#include "emit_hooks.h"
-#include "group_data.h"
+#include "probes/group.h"
+#include "probes/emit_hooks.h"
+#include "probes/group_data.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  * the runners as the session starts and stops, run_error in place of
  * run_end when errors ended the session (runtime/lifecycle.h).
  */
-#include "emit.h"
+#include "emit/emit.h"
 #include "probes/emit_hooks.h"
 #include "probes/group_data.h"
 

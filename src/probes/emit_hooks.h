@@ -16,7 +16,7 @@
 #ifndef SONDE_PROBES_EMIT_HOOKS_H
 #define SONDE_PROBES_EMIT_HOOKS_H
 
-#include "group.h"
+#include "probes/group.h"
 
 void begin_end_emit_decls(void *emitter, const DerivedProbe *d);
 void begin_end_emit_init(void *emitter, const DerivedProbe *d);

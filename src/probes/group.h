@@ -17,7 +17,7 @@
 #ifndef SONDE_PROBES_GROUP_H
 #define SONDE_PROBES_GROUP_H
 
-#include "elab.h"
+#include "elaborate/elab.h"
 
 typedef enum ParamKind { PK_NONE, PK_STRING, PK_NUMBER } ParamKind;
 

@@ -14,10 +14,10 @@
  * as written.  An optional point (`?`) that the kernel still refuses at
  * load time is skipped there with a warning.  Derived data: KprobeData.
  */
-#include "group.h"
-#include "emit_hooks.h"
-#include "group_data.h"
-#include "ksyms.h"
+#include "probes/group.h"
+#include "probes/emit_hooks.h"
+#include "probes/group_data.h"
+#include "debuginfo/ksyms.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * Handlers run with interrupts off, possibly inside the workqueue code:
  * not a context that may queue the on-the-fly refresh itself.
  */
-#include "emit.h"
+#include "emit/emit.h"
 #include "probes/emit_hooks.h"
 #include "probes/group_data.h"
 

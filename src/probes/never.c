@@ -5,8 +5,8 @@
  *
  * Useful to keep code resolved and checked without running it.
  */
-#include "group.h"
-#include "emit_hooks.h"
+#include "probes/group.h"
+#include "probes/emit_hooks.h"
 
 static const char *const patterns[] = { "never", NULL };
 

@@ -2,7 +2,7 @@
  * never_emit.c - pass 3 for `never`: nothing to register.  The body is
  * still translated (and so compiled), which is the point of the probe.
  */
-#include "emit.h"
+#include "emit/emit.h"
 #include "probes/emit_hooks.h"
 
 void never_emit_decls(void *emitter, const DerivedProbe *d)

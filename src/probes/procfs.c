@@ -12,9 +12,9 @@
  * run in the reading or writing process's context.  Derived data:
  * ProcfsData.
  */
-#include "group.h"
-#include "emit_hooks.h"
-#include "group_data.h"
+#include "probes/group.h"
+#include "probes/emit_hooks.h"
+#include "probes/group_data.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  * read, the data written for a write; after a read probe's body it is
  * the file's content.  Handlers run in the reading or writing process.
  */
-#include "emit.h"
+#include "emit/emit.h"
 #include "probes/emit_hooks.h"
 #include "probes/group_data.h"
 

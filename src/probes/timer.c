@@ -11,9 +11,9 @@
  * (shorter ones would swamp the machine).  Derived data: TimerData, with
  * the period in nanoseconds (jiffies stay in jiffies).
  */
-#include "group.h"
-#include "emit_hooks.h"
-#include "group_data.h"
+#include "probes/group.h"
+#include "probes/emit_hooks.h"
+#include "probes/group_data.h"
 
 #include <string.h>
 

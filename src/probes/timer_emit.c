@@ -6,7 +6,7 @@
  * Handlers run in hard interrupt context, where queueing the
  * on-the-fly refresh is safe.
  */
-#include "emit.h"
+#include "emit/emit.h"
 #include "probes/emit_hooks.h"
 #include "probes/group_data.h"
 

@@ -8,7 +8,7 @@
  * the same message answers a listing (-l, -L) of such a point.  An
  * optional point (`?`) is skipped quietly.
  */
-#include "group.h"
+#include "probes/group.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # End-to-end: scripts built by sonde (passes 1-4) and run by sonde-run
-# inside one VM boot per cloud kernel series (src/sonde-vm).
+# inside one VM boot per cloud kernel series (src/run/sonde-vm).
 #   cases/NAME.stp     the script
 #   cases/NAME.out     its exact expected stdout
 #   cases/NAME.rc      expected exit status (default 0)
@@ -16,7 +16,7 @@
 set -u
 sonde=${SONDE:-$SONDE_BUILDDIR/src/sonde}
 here=$SONDE_SRCDIR/testsuite/e2e
-vm=$SONDE_SRCDIR/src/sonde-vm
+vm=$SONDE_SRCDIR/src/run/sonde-vm
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SONDE_TAPSET_DIR=$SONDE_SRCDIR/tapsets

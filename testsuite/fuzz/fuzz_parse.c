@@ -6,8 +6,8 @@
  * Output and messages go to memory; a crash, a hang or a sanitizer
  * report is what libFuzzer keeps.
  */
-#include "sonde.h"
-#include "parse.h"
+#include "core/sonde.h"
+#include "parse/parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>

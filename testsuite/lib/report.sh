@@ -28,7 +28,7 @@ loader() {
     if [[ -x $build/src/sonde-run ]]; then
         echo "$build/src/sonde-run"
     elif gcc -Wall -Wextra -O2 -I"$src" -o "$work/sonde-run" \
-        "$src/src/sonde-run.c" >"$work/sonde-run.log" 2>&1; then
+        "$src/src/loader/sonde-run.c" >"$work/sonde-run.log" 2>&1; then
         echo "$work/sonde-run"
     fi
 }

@@ -86,7 +86,7 @@ for f in "$here"/ko/*.stp; do [ -e "$f" ] && check_ko "$(basename "$f" .stp)"; d
 # The scanner must never back up: flex then leaves out the per-byte
 # tracking of accepting states (see lexer.l).
 if command -v flex >/dev/null; then
-	(cd "$tmp" && flex -b -o lex.c "$SONDE_SRCDIR/src/lexer.l" 2>/dev/null)
+	(cd "$tmp" && flex -b -o lex.c "$SONDE_SRCDIR/src/parse/lexer.l" 2>/dev/null)
 	if grep -qx "No backing up." "$tmp/lex.backup" 2>/dev/null; then
 		echo "PASS $label/lexer-no-backing-up"
 	else

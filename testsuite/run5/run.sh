@@ -2,7 +2,7 @@
 # Test group: pass 5, the sonde-run loader and the kernel runtime
 # (runtime/).  Hand-written modules in modules/ use the runtime; they are
 # built with kbuild for each installed cloud kernel that has headers and
-# run inside one VM boot per release (src/sonde-vm), which writes every
+# run inside one VM boot per release (src/run/sonde-vm), which writes every
 # case's stdout, stderr and status back in one stream.  Loader checks
 # that need no kernel run on the host.
 #
@@ -16,7 +16,7 @@ set -uo pipefail
 src=${SONDE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${SONDE_BUILDDIR:-$src}
 here=$src/testsuite/run5
-vm=$src/src/sonde-vm
+vm=$src/src/run/sonde-vm
 work=$(mktemp -d "${TMPDIR:-/tmp}/sonde-run5.XXXXXX")
 chmod 755 "$work"            # the not-root case reads a module in here
 modules="t_hello t_order t_flood t_kprobe"

@@ -17,7 +17,7 @@ set -uo pipefail
 src=${SONDE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${SONDE_BUILDDIR:-$src}
 here=$src/testsuite/runtime
-vm=$src/src/sonde-vm
+vm=$src/src/run/sonde-vm
 work=$(mktemp -d "${TMPDIR:-/tmp}/sonde-runtime.XXXXXX")
 modules="r_data r_lock r_otf r_reent r_reent_ni r_hotplug"
 first_modules="r_data r_lock r_otf"

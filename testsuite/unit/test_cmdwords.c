@@ -1,12 +1,12 @@
 /*
  * test_cmdwords.c - unit tests of how a -c command is split into words
- * or handed to the shell (src/cmdwords.c).
+ * or handed to the shell (src/core/cmdwords.c).
  *
  * Each case gives a command and what must come of it: the words shown
  * as [w1][w2]..., or SHELL, or ERROR: followed by a piece of the
  * message.  Prints "PASS name" or "FAIL name" with details below.
  */
-#include "cmdwords.h"
+#include "core/cmdwords.h"
 
 #include <stdio.h>
 #include <string.h>

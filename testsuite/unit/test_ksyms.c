@@ -4,7 +4,7 @@
  * and the installed Debian cloud kernel (its -dbg package has the real
  * map).
  */
-#include "ksyms.h"
+#include "debuginfo/ksyms.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -15,7 +15,7 @@
  * 5.10.0-8-amd64 whose .config sets two options, made in a scratch
  * directory; `tree` is the one a case runs against.
  */
-#include "parse.h"
+#include "parse/parse.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,8 +11,8 @@
  * "FAIL name" with details, and exits 0 unless a case failed.
  */
 #define _GNU_SOURCE
-#include "ast.h"
-#include "parse.h"
+#include "parse/ast.h"
+#include "parse/parse.h"
 
 #include <stdlib.h>
 #include <string.h>

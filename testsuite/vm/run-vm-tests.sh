@@ -1,10 +1,10 @@
 #!/bin/bash
-# Test group: the VM target harness (src/sonde-vm) and the floor kprobe
+# Test group: the VM target harness (src/run/sonde-vm) and the floor kprobe
 # module.  Prints "PASS name" / "FAIL name" (details indented below) and
 # "SKIP name: reason"; always exits 0, the top-level runner counts.
 #
 # Environment:
-#   SONDE_VM       harness to test (default: ../../src/sonde-vm)
+#   SONDE_VM       harness to test (default: ../../src/run/sonde-vm)
 #   SONDE_VM_KEEP  keep the work directory when set to 1
 #   SONDE_VM_TIMES print each test's duration on stderr when set to 1
 
@@ -12,7 +12,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-vm=${SONDE_VM:-$top/src/sonde-vm}
+vm=${SONDE_VM:-$top/src/run/sonde-vm}
 work=$(mktemp -d "${TMPDIR:-/tmp}/sonde-vm-tests.XXXXXX")
 
 # shellcheck disable=SC2317  # called from the EXIT trap

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Install what src/sonde-vm and testsuite/vm need (Debian, run as root).
+# Install what src/run/sonde-vm and testsuite/vm need (Debian, run as root).
 # Idempotent: installs only missing packages, and runs "apt-get update"
 # only when a base package is missing.  The 6.12 cloud kernel (image and
 # headers, and its -dbg package for symbols) is added when the package
