@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One line per group: the only list of probe types. */
+/* Each group is defined in its own files under probes/; this is the
+   only list of them, one line each. */
+extern const ProbeGroup begin_end_group, never_group, timer_group,
+	procfs_group, kprobe_group;
 static const ProbeGroup *const groups[] = {
 	&begin_end_group,
 	&never_group,

@@ -20,7 +20,6 @@
  */
 #include "emit/emit.h"
 #include "driver/backend.h"
-#include "probes/emit_hooks.h"
 
 #include <assert.h>
 #include <stdlib.h>

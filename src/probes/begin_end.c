@@ -9,8 +9,7 @@
  * breaks ties).  Derived data: BeginEndData.
  */
 #include "probes/group.h"
-#include "probes/emit_hooks.h"
-#include "probes/group_data.h"
+#include "probes/begin_end.h"
 
 #include <string.h>
 

@@ -9,8 +9,7 @@
  * run_end when errors ended the session (runtime/lifecycle.h).
  */
 #include "emit/emit.h"
-#include "probes/emit_hooks.h"
-#include "probes/group_data.h"
+#include "probes/begin_end.h"
 
 #include <string.h>
 

@@ -79,16 +79,28 @@ typedef struct ProbeGroup {
 	 */
 	const char *const *context_vars;
 
-	/* Pass 3 fills these; NULL until then. */
+	/*
+	 * Pass-3 hooks, in the group's G_emit.c; NULL where the group cannot
+	 * be translated yet.  Each takes the Emitter (emit/emit.h) as
+	 * `void *` and one derived probe:
+	 *   decls    the handler and the probe's entry in the group's array
+	 *   init     registration, in register_probes (or a begin/end runner)
+	 *   exit     unregistration, in unregister_probes
+	 *   refresh  on-the-fly: copy the condition's value for the group's
+	 *            refresh call
+	 * Group-wide calls (register all timers at once) are written once per
+	 * group with emit_trailer().
+	 */
 	void (*emit_decls)(void *emitter, const DerivedProbe *d);
 	void (*emit_init)(void *emitter, const DerivedProbe *d);
 	void (*emit_exit)(void *emitter, const DerivedProbe *d);
 	void (*emit_refresh)(void *emitter, const DerivedProbe *d);
 } ProbeGroup;
 
-/* The groups, each defined in its own file. */
-extern const ProbeGroup begin_end_group, never_group, timer_group,
-	procfs_group, kprobe_group, unsupported_group;
+/* The group of probe types sonde knows but cannot translate yet
+   (listings leave it out of wildcard matches); the others are named
+   only by the registry (probe_registry.c). */
+extern const ProbeGroup unsupported_group;
 
 /* Helpers for derive hooks (elaborate.c). */
 

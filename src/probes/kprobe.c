@@ -15,8 +15,7 @@
  * load time is skipped there with a warning.  Derived data: KprobeData.
  */
 #include "probes/group.h"
-#include "probes/emit_hooks.h"
-#include "probes/group_data.h"
+#include "probes/kprobe.h"
 #include "debuginfo/ksyms.h"
 
 #include <string.h>

@@ -8,8 +8,7 @@
  * not a context that may queue the on-the-fly refresh itself.
  */
 #include "emit/emit.h"
-#include "probes/emit_hooks.h"
-#include "probes/group_data.h"
+#include "probes/kprobe.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * Useful to keep code resolved and checked without running it.
  */
 #include "probes/group.h"
-#include "probes/emit_hooks.h"
+#include "probes/never.h"
 
 static const char *const patterns[] = { "never", NULL };
 

@@ -3,7 +3,7 @@
  * still translated (and so compiled), which is the point of the probe.
  */
 #include "emit/emit.h"
-#include "probes/emit_hooks.h"
+#include "probes/never.h"
 
 void never_emit_decls(void *emitter, const DerivedProbe *d)
 {

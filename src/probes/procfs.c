@@ -13,8 +13,7 @@
  * ProcfsData.
  */
 #include "probes/group.h"
-#include "probes/emit_hooks.h"
-#include "probes/group_data.h"
+#include "probes/procfs.h"
 
 #include <string.h>
 

@@ -9,8 +9,7 @@
  * the file's content.  Handlers run in the reading or writing process.
  */
 #include "emit/emit.h"
-#include "probes/emit_hooks.h"
-#include "probes/group_data.h"
+#include "probes/procfs.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -12,8 +12,7 @@
  * the period in nanoseconds (jiffies stay in jiffies).
  */
 #include "probes/group.h"
-#include "probes/emit_hooks.h"
-#include "probes/group_data.h"
+#include "probes/timer.h"
 
 #include <string.h>
 

@@ -7,8 +7,7 @@
  * on-the-fly refresh is safe.
  */
 #include "emit/emit.h"
-#include "probes/emit_hooks.h"
-#include "probes/group_data.h"
+#include "probes/timer.h"
 
 #include <stdlib.h>
 #include <string.h>
