@@ -24,12 +24,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* Newest installed cloud kernel with an image and headers, as sonde-vm
    picks it; NULL if there is none. */
 char *vm_default_release(void)

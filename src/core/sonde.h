@@ -79,6 +79,11 @@ char *read_file(const char *path, size_t *len_out);
 bool write_file(const char *path, const char *text, size_t len);
 /* The directory of the running sonde binary (malloc'd), or NULL. */
 char *self_dir(void);
+/* True for a sonde run from its build tree (src/ there): it then uses the
+   source tree's tapsets, runtime and sonde-vm; an installed one never
+   does, so nothing installed points back at a checkout. */
+bool running_in_build_tree(void);
+bool is_dir(const char *path);
 
 /* ------------------------------------------------------------- source.c */
 

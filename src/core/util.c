@@ -268,6 +268,12 @@ bool write_file(const char *path, const char *text, size_t len)
 	return fclose(f) == 0 && ok;
 }
 
+bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 char *self_dir(void)
 {
 	char buf[4096];
@@ -279,4 +285,16 @@ char *self_dir(void)
 	if (slash)
 		*slash = 0;
 	return xstrdup(buf);
+}
+
+bool running_in_build_tree(void)
+{
+#ifdef SONDE_BUILD_DIR
+	char *self = self_dir();
+	bool in = self && !strcmp(self, SONDE_BUILD_DIR "/src");
+	free(self);
+	return in;
+#else
+	return false;
+#endif
 }

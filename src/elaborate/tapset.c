@@ -61,15 +61,9 @@ static const char *library_root(void)
 	const char *env = getenv("SONDE_TAPSET_DIR");
 	if (env && *env)
 		return env;
-#ifdef SONDE_BUILD_DIR
-	static char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	const char *build = SONDE_BUILD_DIR "/src/";
-	if (n > 0) {
-		exe[n] = 0;
-		if (!strncmp(exe, build, strlen(build)))
-			return SONDE_SOURCE_TAPSET_DIR;
-	}
+#ifdef SONDE_SOURCE_TAPSET_DIR
+	if (running_in_build_tree())
+		return SONDE_SOURCE_TAPSET_DIR;
 #endif
 	return SONDE_TAPSET_DIR;
 }

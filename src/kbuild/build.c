@@ -42,12 +42,6 @@
 
 #include "config.h"	/* PACKAGE_VERSION: AC_INIT's in configure.ac */
 
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* ------------------------------------------------------------- target */
 
 /* The runtime sources: -R, the source tree's when run from the build
@@ -56,13 +50,8 @@ static char *runtime_dir(Session *s)
 {
 	if (s->runtime_dir)
 		return xstrdup(s->runtime_dir);
-#if defined(SONDE_BUILD_DIR) && defined(SONDE_SOURCE_TAPSET_DIR)
-	char *self = self_dir();
-	char *built = xasprintf("%s/src", SONDE_BUILD_DIR);
-	bool in_tree = self && !strcmp(self, built);
-	free(self);
-	free(built);
-	if (in_tree)
+#ifdef SONDE_SOURCE_TAPSET_DIR
+	if (running_in_build_tree())
 		return xasprintf("%s/../runtime", SONDE_SOURCE_TAPSET_DIR);
 #endif
 	return xstrdup(SONDE_RUNTIME_DIR);

@@ -37,7 +37,8 @@
 #define SOURCE_SONDE_VM NULL
 #endif
 
-/* A helper program: beside sonde, else `fallback`, else on PATH. */
+/* A helper program: beside sonde, else (run from the build tree only)
+   `fallback` in the source tree, else on PATH. */
 static char *find_tool(const char *name, const char *fallback)
 {
 	char *dir = self_dir();
@@ -46,7 +47,7 @@ static char *find_tool(const char *name, const char *fallback)
 	if (p && access(p, X_OK) == 0)
 		return p;
 	free(p);
-	if (fallback && access(fallback, X_OK) == 0)
+	if (fallback && running_in_build_tree() && access(fallback, X_OK) == 0)
 		return xstrdup(fallback);
 	return xstrdup(name);
 }
